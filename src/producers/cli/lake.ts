@@ -1,0 +1,188 @@
+import { Command, Option } from 'commander';
+import { InvalidInputError } from '../../shared/lakehouse/errors.js';
+import type { ImportProgress } from '../../shared/lakehouse/lakehouse.js';
+import { withLakehouse } from './context.js';
+import { formatBytes, formatCsv, formatTable, type Output } from './output.js';
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidInputError(`expected a positive whole number, got ${value}`);
+  return parsed;
+}
+
+function progressPrinter(out: Output): (progress: ImportProgress) => void {
+  return (p) => {
+    if (p.phase === 'downloading') {
+      out.progress(`downloading ${p.filesDone ?? 0}/${p.filesTotal ?? '?'} files (${formatBytes(p.bytesDone ?? 0)})`);
+    } else if (p.phase === 'writing') {
+      out.progress(`writing ${p.filesTotal ?? ''} source file(s) as Iceberg data files...`);
+    } else {
+      out.progress(`${p.phase}...`);
+    }
+  };
+}
+
+function branchCommands(): Command {
+  const branch = new Command('branch').description('create, delete and list branches');
+  branch
+    .command('create <name>')
+    .description('create a branch (O(1): no data is copied)')
+    .option('--from <ref>', 'branch, tag, name@commit or @commit to start from', 'main')
+    .action(async (name: string, options: { from: string }, command: Command) =>
+      withLakehouse(command, async (lake, { out }) => {
+        const ref = await lake.createBranch(name, { from: options.from });
+        out.result(ref, () => `created branch ${ref.name} at ${ref.commit}`);
+      }),
+    );
+  branch
+    .command('delete <name>')
+    .description('delete a branch (its data stays reachable from other refs)')
+    .option('--if-exists', 'succeed when the branch does not exist')
+    .action(async (name: string, options: { ifExists?: boolean }, command: Command) =>
+      withLakehouse(command, async (lake, { out }) => {
+        const deleted = await lake.deleteBranch(name, { ifExists: options.ifExists === true });
+        out.result({ name, deleted }, () => (deleted ? `deleted branch ${name}` : `branch ${name} did not exist`));
+      }),
+    );
+  branch
+    .command('list')
+    .description('list branches')
+    .option('--prefix <prefix>', 'only branches whose name starts with this')
+    .action(async (options: { prefix?: string }, command: Command) =>
+      withLakehouse(command, async (lake, { out }) => {
+        const refs = await lake.listBranches(options.prefix === undefined ? {} : { prefix: options.prefix });
+        out.result(refs, () => formatTable(refs.map((r) => ({ branch: r.name, commit: r.commit }))));
+      }),
+    );
+  return branch;
+}
+
+export function lakeCommand(): Command {
+  const lake = new Command('lake').description('work with the lakehouse directly: branches, imports, queries, merges');
+  lake.addCommand(branchCommands());
+
+  lake
+    .command('import <table> <source>')
+    .description('import files into <namespace.table> on a branch, as one commit')
+    .addHelpText(
+      'after',
+      '\n<source> is a path or glob (plain or file://) under FLOODGATE_SOURCE_ROOTS, or s3://bucket/prefix/*.parquet.\n' +
+        'Formats: Parquet, CSV (with a header) and JSON lines, inferred from the extension unless --format is given.\n' +
+        'Example: floodgate lake import taxi.trips "data/trips-*.parquet" --branch dev',
+    )
+    .option('--branch <branch>', 'branch to commit to', 'main')
+    .addOption(new Option('--mode <mode>', 'append to the table or replace its rows').choices(['append', 'replace']).default('append'))
+    .addOption(
+      new Option('--schema <policy>', 'evolve: add new columns; freeze: reject any schema difference')
+        .choices(['evolve', 'freeze'])
+        .default('evolve'),
+    )
+    .addOption(new Option('--format <format>', 'source format').choices(['parquet', 'csv', 'jsonl']))
+    .option('-m, --message <message>', 'commit message')
+    .action(
+      async (
+        table: string,
+        source: string,
+        options: { branch: string; mode: 'append' | 'replace'; schema: 'evolve' | 'freeze'; format?: 'parquet' | 'csv' | 'jsonl'; message?: string },
+        command: Command,
+      ) =>
+        withLakehouse(command, async (lakehouse, { out }) => {
+          const started = Date.now();
+          const result = await lakehouse.importData({
+            table,
+            source,
+            branch: options.branch,
+            mode: options.mode,
+            schemaPolicy: options.schema,
+            ...(options.format === undefined ? {} : { format: options.format }),
+            ...(options.message === undefined ? {} : { message: options.message }),
+            onProgress: progressPrinter(out),
+          });
+          const seconds = ((Date.now() - started) / 1000).toFixed(1);
+          out.result(
+            { rows: result.rows, files: result.files, bytes: result.bytes, commit: result.commit, table: result.table, addedColumns: result.addedColumns, created: result.created },
+            () =>
+              `${options.mode === 'replace' ? 'replaced' : 'appended'} ${result.rows} rows in ${result.files} file(s) ` +
+              `(${formatBytes(result.bytes)}) into ${result.table} on ${options.branch} in ${seconds}s: commit ${result.commit}` +
+              (result.addedColumns.length > 0 ? `\nadded columns: ${result.addedColumns.join(', ')}` : ''),
+          );
+        }),
+    );
+
+  lake
+    .command('query <sql>')
+    .description('run one read-only SELECT; namespace.table names read the tables at --ref')
+    .option('--ref <ref>', 'branch, tag, name@commit or @commit', 'main')
+    .addOption(new Option('--format <format>', 'output format (json: an array of row objects)').choices(['json', 'csv', 'table']))
+    .action(async (sql: string, options: { ref: string; format?: 'json' | 'csv' | 'table' }, command: Command) =>
+      withLakehouse(command, async (lakehouse, { out }) => {
+        const rows = await lakehouse.queryRows(sql, { ref: options.ref });
+        const format = options.format ?? (out.json ? 'json' : 'table');
+        if (format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else process.stdout.write(`${format === 'csv' ? formatCsv(rows) : formatTable(rows)}\n`);
+      }),
+    );
+
+  lake
+    .command('merge <source>')
+    .description('merge a branch (or name@commit) into another branch, atomically for all tables')
+    .option('--into <branch>', 'branch to merge into', 'main')
+    .option('--expect-head <commit>', 'fail unless the target is at this commit')
+    .option('-m, --message <message>', 'message of the merge commit')
+    .action(async (source: string, options: { into: string; expectHead?: string; message?: string }, command: Command) =>
+      withLakehouse(command, async (lakehouse, { out }) => {
+        const result = await lakehouse.merge(source, {
+          into: options.into,
+          ...(options.expectHead === undefined ? {} : { expectedHead: options.expectHead }),
+          ...(options.message === undefined ? {} : { message: options.message }),
+        });
+        out.result(result, () =>
+          !result.changed
+            ? `${options.into} already contains ${source} (at ${result.commit})`
+            : `merged ${source} into ${options.into} (${result.fastForward ? 'fast-forward' : 'merge commit'}): ` +
+              `${result.commit}; tables: ${result.tables.join(', ') || '(none)'}`,
+        );
+      }),
+    );
+
+  lake
+    .command('log')
+    .description('commit history of a ref, newest first')
+    .option('--ref <ref>', 'branch, tag or commit', 'main')
+    .option('--limit <n>', 'at most this many commits', positiveInt, 20)
+    .action(async (options: { ref: string; limit: number }, command: Command) =>
+      withLakehouse(command, async (lakehouse, { out }) => {
+        const commits = await lakehouse.log(options.ref, { limit: options.limit });
+        out.result(commits, () =>
+          formatTable(
+            commits.map((c) => ({ commit: c.id.slice(0, 12), time: c.createdAt, author: c.author, message: c.message })),
+          ),
+        );
+      }),
+    );
+
+  lake
+    .command('tables')
+    .description('tables at a ref, with row, file and byte counts')
+    .option('--ref <ref>', 'branch, tag or commit', 'main')
+    .action(async (options: { ref: string }, command: Command) =>
+      withLakehouse(command, async (lakehouse, { out }) => {
+        const tables = await lakehouse.listTables(options.ref);
+        out.result(tables, () =>
+          formatTable(tables.map((t) => ({ table: t.name, rows: t.rows, files: t.files, size: formatBytes(t.bytes) }))),
+        );
+      }),
+    );
+
+  lake
+    .command('schema <table>')
+    .description("a table's columns at a ref")
+    .option('--ref <ref>', 'branch, tag or commit', 'main')
+    .action(async (table: string, options: { ref: string }, command: Command) =>
+      withLakehouse(command, async (lakehouse, { out }) => {
+        const columns = await lakehouse.tableSchema(table, options.ref);
+        out.result(columns, () => formatTable(columns.map((c) => ({ id: c.fieldId, column: c.name, type: c.type, required: c.required }))));
+      }),
+    );
+  return lake;
+}

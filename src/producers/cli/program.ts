@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { isFloodgateError } from '../../shared/errors/index.js';
+import { demoCommand } from './demo.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { lakeCommand } from './lake.js';
+
+function overrideExits(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) overrideExits(sub);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('floodgate')
+    .description('Floodgate: land data in a lakehouse with write-audit-publish')
+    .option('--home <dir>', 'Floodgate home: catalog and warehouse (env FLOODGATE_HOME, default ./.floodgate)')
+    .option('--json', 'print machine-readable JSON')
+    .option('-q, --quiet', 'no progress output')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addCommand(demoCommand());
+  program.addCommand(lakeCommand());
+  overrideExits(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (isFloodgateError(error)) {
+      process.stderr.write(`floodgate: ${error.message}${error.retryable ? ' (retryable)' : ''}\n`);
+      return exitCodeFor(error.code);
+    }
+    process.stderr.write(`floodgate: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.error;
+  }
+}
+

@@ -1,0 +1,118 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { FloodgateError } from '../errors/index.js';
+
+/**
+ * Floodgate's configuration: parsed once from the environment with zod, frozen, and passed
+ * down. Nothing else in src/ reads process.env.
+ */
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** `134217728`, `128MB`, `1.5GiB` → bytes. */
+export function parseByteSize(value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
+  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase() || 'b'];
+  if (!match || unit === undefined) throw new Error(`not a byte size: ${value} (use e.g. 128MB)`);
+  return Math.round(Number(match[1]) * unit);
+}
+
+const byteSize = z.string().transform((value, ctx) => {
+  try {
+    return parseByteSize(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
+
+const envSchema = z.object({
+  FLOODGATE_HOME: z.string().min(1).default('.floodgate'),
+  FLOODGATE_CATALOG_URL: z
+    .string()
+    .regex(/^(postgres|postgresql|sqlite):\/\//, 'expected postgres://..., postgresql://... or sqlite://<path>')
+    .optional(),
+  FLOODGATE_CATALOG_NAME: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('floodgate'),
+  FLOODGATE_WAREHOUSE: z.string().min(1).optional(),
+  FLOODGATE_SOURCE_ROOTS: list.optional(),
+  FLOODGATE_S3_ENDPOINT: z.url().optional(),
+  FLOODGATE_S3_REGION: z.string().min(1).default('us-east-1'),
+  FLOODGATE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  FLOODGATE_TARGET_FILE_SIZE: byteSize.default(128_000_000),
+  FLOODGATE_DUCKDB_MEMORY_LIMIT: byteSize.default(1_000_000_000),
+  FLOODGATE_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  FLOODGATE_AUTHOR: z.string().min(1).optional(),
+  USER: z.string().optional(),
+});
+
+export interface S3Config {
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+}
+
+export interface LakehouseConfig {
+  /** Absolute path of Floodgate's home folder (catalog, warehouse, staging). */
+  readonly home: string;
+  /** PostgreSQL URL; SQLite at `<home>/catalog.db` when absent. */
+  readonly catalogUrl?: string;
+  readonly catalogName: string;
+  /** Absolute path of the folder that holds table data and metadata. */
+  readonly warehouse: string;
+  /** Where sources may come from: absolute folders and `s3://bucket[/prefix]` roots (`s3://` = any bucket). */
+  readonly sourceRoots: readonly string[];
+  readonly s3: S3Config;
+  readonly targetFileSizeBytes: number;
+  readonly duckdbMemoryLimitBytes: number;
+  readonly duckdbThreads: number;
+  readonly author: string;
+}
+
+export interface Config {
+  readonly lakehouse: LakehouseConfig;
+}
+
+export interface LoadConfigOptions {
+  cwd?: string;
+  /** Overrides applied after the environment, e.g. from CLI flags. */
+  overrides?: { home?: string };
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new FloodgateError('CONFIG_INVALID', `invalid configuration: ${issues.join('; ')}`, { details: { issues } });
+  }
+  const e = parsed.data;
+  const home = path.resolve(cwd, options.overrides?.home ?? e.FLOODGATE_HOME);
+  const roots = (e.FLOODGATE_SOURCE_ROOTS ?? [cwd, 's3://']).map((root) =>
+    root.startsWith('s3://') ? root : path.resolve(cwd, root.replace(/^file:\/\//, '')),
+  );
+  const lakehouse: LakehouseConfig = {
+    home,
+    ...(e.FLOODGATE_CATALOG_URL === undefined ? {} : { catalogUrl: e.FLOODGATE_CATALOG_URL }),
+    catalogName: e.FLOODGATE_CATALOG_NAME,
+    warehouse: path.resolve(home, e.FLOODGATE_WAREHOUSE ?? 'warehouse'),
+    sourceRoots: roots,
+    s3: {
+      ...(e.FLOODGATE_S3_ENDPOINT === undefined ? {} : { endpoint: e.FLOODGATE_S3_ENDPOINT }),
+      region: e.FLOODGATE_S3_REGION,
+      forcePathStyle: (e.FLOODGATE_S3_FORCE_PATH_STYLE ?? String(e.FLOODGATE_S3_ENDPOINT !== undefined)) === 'true',
+    },
+    targetFileSizeBytes: e.FLOODGATE_TARGET_FILE_SIZE,
+    duckdbMemoryLimitBytes: e.FLOODGATE_DUCKDB_MEMORY_LIMIT,
+    duckdbThreads: e.FLOODGATE_DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()),
+    author: e.FLOODGATE_AUTHOR ?? `${e.USER ?? 'floodgate'}@${os.hostname()}`,
+  };
+  return Object.freeze({ lakehouse: Object.freeze(lakehouse) });
+}

@@ -1,0 +1,145 @@
+import type { Table } from 'apache-arrow';
+
+/** What a backend can do; callers branch on these, never on the backend's name. */
+export interface Capabilities {
+  /** One merge publishes every changed table at once, or none of them. */
+  readonly atomicMultiTablePublish: boolean;
+  /** Creating a branch copies no data. */
+  readonly zeroCopyBranch: boolean;
+  /** A merge into an ancestor moves the ref without a merge commit. */
+  readonly fastForwardMerge: boolean;
+  /** Diverged refs that changed disjoint tables merge with a merge commit. */
+  readonly disjointMergeCommits: boolean;
+  /** Refs may be pinned to a commit with `name@commit` or `@commit`. */
+  readonly commitPinnedRefs: boolean;
+  readonly tags: boolean;
+}
+
+export type ImportMode = 'append' | 'replace';
+export type SchemaPolicy = 'evolve' | 'freeze';
+export type SourceFormat = 'parquet' | 'csv' | 'jsonl';
+
+export interface RefInfo {
+  readonly name: string;
+  readonly kind: 'branch' | 'tag';
+  readonly commit: string;
+}
+
+export interface CommitInfo {
+  readonly id: string;
+  readonly parents: readonly string[];
+  readonly message: string;
+  readonly author: string;
+  /** ISO-8601 time. */
+  readonly createdAt: string;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+export interface ImportProgress {
+  readonly phase: 'resolving' | 'downloading' | 'writing' | 'committing';
+  readonly filesDone?: number;
+  readonly filesTotal?: number;
+  readonly bytesDone?: number;
+}
+
+export interface ImportRequest {
+  /** `namespace.table` */
+  readonly table: string;
+  /** A local path or glob (`file://` or plain), or `s3://bucket/prefix/*.parquet`. */
+  readonly source: string;
+  readonly branch: string;
+  readonly mode?: ImportMode;
+  readonly schemaPolicy?: SchemaPolicy;
+  /** Inferred from the file extension when absent. */
+  readonly format?: SourceFormat;
+  readonly message?: string;
+  readonly author?: string;
+  readonly properties?: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface ImportResult {
+  readonly table: string;
+  readonly rows: number;
+  readonly files: number;
+  readonly bytes: number;
+  readonly commit: string;
+  /** Columns this import added to the table (evolve policy). */
+  readonly addedColumns: readonly string[];
+  /** True when this import created the table. */
+  readonly created: boolean;
+}
+
+export interface MergeOptions {
+  readonly into: string;
+  /** The merge fails with RefChangedError unless `into` is at this commit. */
+  readonly expectedHead?: string;
+  readonly message?: string;
+  readonly author?: string;
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
+export interface MergeResult {
+  /** The head of `into` after the merge. */
+  readonly commit: string;
+  /** True when `into` was an ancestor of the source, so no content had to be merged. */
+  readonly fastForward: boolean;
+  /** False when the source was already contained in `into`. */
+  readonly changed: boolean;
+  /** Tables whose version on `into` changed. */
+  readonly tables: readonly string[];
+}
+
+export interface TableInfo {
+  /** `namespace.table` */
+  readonly name: string;
+  readonly rows: number;
+  readonly files: number;
+  readonly bytes: number;
+  /** Iceberg metadata file of this version, where the backend has one. */
+  readonly metadataLocation?: string;
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** Iceberg type name, e.g. `long`, `string`, `timestamp`, `decimal(10, 2)`. */
+  readonly type: string;
+  readonly required: boolean;
+  readonly fieldId?: number;
+}
+
+export interface QueryOptions {
+  /** `branch`, `tag`, `name@commit` or `@commit`; defaults to `main`. */
+  readonly ref?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The lakehouse seen by Floodgate: git-like refs over tables. Both backends implement it and
+ * pass the same contract suite (test/contract/).
+ */
+export interface Lakehouse {
+  readonly backend: string;
+  readonly capabilities: Capabilities;
+
+  createBranch(name: string, options?: { from?: string }): Promise<RefInfo>;
+  deleteBranch(name: string, options?: { ifExists?: boolean }): Promise<boolean>;
+  createTag(name: string, options?: { from?: string }): Promise<RefInfo>;
+  deleteTag(name: string, options?: { ifExists?: boolean }): Promise<boolean>;
+  /** Resolves a ref spec (see QueryOptions.ref) to its commit. */
+  getRef(ref: string): Promise<RefInfo>;
+  listBranches(options?: { prefix?: string }): Promise<RefInfo[]>;
+  listTags(options?: { prefix?: string }): Promise<RefInfo[]>;
+
+  importData(request: ImportRequest): Promise<ImportResult>;
+  query(sql: string, options?: QueryOptions): Promise<Table>;
+  queryRows(sql: string, options?: QueryOptions): Promise<Record<string, unknown>[]>;
+  merge(source: string, options: MergeOptions): Promise<MergeResult>;
+
+  log(ref: string, options?: { limit?: number }): Promise<CommitInfo[]>;
+  listTables(ref: string): Promise<TableInfo[]>;
+  tableSchema(table: string, ref: string): Promise<ColumnInfo[]>;
+
+  close(): Promise<void>;
+}

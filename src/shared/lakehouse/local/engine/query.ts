@@ -1,0 +1,95 @@
+import type { IcebergField } from '../iceberg/index.js';
+import { QueryFailedError, QueryNotAllowedError } from '../../errors.js';
+import type { Duck } from './duck.js';
+import { readColumns, type ColumnarResult } from './results.js';
+import { duckMessage } from './source-sql.js';
+import { duckTypeOf, quoteIdent, quoteString } from './types.js';
+
+/** One table version a query reads: its live data files and current schema. */
+export interface BoundTable {
+  readonly namespace: string;
+  readonly name: string;
+  readonly files: readonly string[];
+  readonly fields: readonly IcebergField[];
+}
+
+/** Resolves the `ns.table` names a query mentions to table versions at the query's ref. */
+export type TableBinder = (names: ReadonlyArray<{ namespace: string; name: string }>) => Promise<BoundTable[]>;
+
+let sequence = 0;
+
+function viewSql(database: string, table: BoundTable): string {
+  const target = `${database}.${quoteIdent(table.namespace)}.${quoteIdent(table.name)}`;
+  const columns = table.fields.map((f) => `${quoteIdent(f.name)}`).join(', ');
+  if (table.files.length === 0) {
+    const typedNulls = table.fields.map((f) => `CAST(NULL AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
+    return `CREATE VIEW ${target} AS SELECT ${typedNulls.join(', ')} WHERE false`;
+  }
+  // Columns are matched by Iceberg field id, so renamed or added columns read correctly from old files.
+  const schema = table.fields
+    .map((f) => `${f.id}: {name: ${quoteString(f.name)}, type: ${quoteString(duckTypeOf(f.type))}, default_value: NULL}`)
+    .join(', ');
+  const files = `[${table.files.map(quoteString).join(', ')}]`;
+  return `CREATE VIEW ${target} AS SELECT ${columns} FROM read_parquet(${files}, schema = map {${schema}})`;
+}
+
+/**
+ * Runs one read-only SELECT with `ns.table` names bound to table versions. The statement runs
+ * in a sandboxed DuckDB (only the warehouse is readable) inside a private in-memory catalog.
+ */
+export async function runReadOnlyQuery(
+  duck: Duck,
+  sql: string,
+  bind: TableBinder,
+  signal?: AbortSignal,
+): Promise<ColumnarResult> {
+  return duck.withConnection(async (connection) => {
+    let statements: number;
+    try {
+      statements = (await connection.extractStatements(sql)).count;
+    } catch (error) {
+      throw new QueryFailedError(`cannot parse the query: ${duckMessage(error)}`, error);
+    }
+    if (statements !== 1) throw new QueryNotAllowedError(`expected exactly one SELECT statement, got ${statements}`);
+
+    let referenced: readonly string[];
+    try {
+      referenced = connection.getTableNames(sql, true);
+    } catch (error) {
+      throw new QueryFailedError(`cannot parse the query: ${duckMessage(error)}`, error);
+    }
+    const names = referenced
+      .map((qualified) => qualified.split('.'))
+      .filter((parts): parts is [string, string] => parts.length === 2)
+      .map(([namespace, name]) => ({ namespace, name }));
+    const tables = await bind(names);
+
+    const database = `fg_query_${process.pid}_${++sequence}`;
+    await connection.run(`ATTACH ':memory:' AS ${database}`);
+    try {
+      for (const namespace of new Set(tables.map((t) => t.namespace))) {
+        await connection.run(`CREATE SCHEMA ${database}.${quoteIdent(namespace)}`);
+      }
+      for (const table of tables) await connection.run(viewSql(database, table));
+      await connection.run(`USE ${database}`);
+
+      let prepared;
+      try {
+        prepared = await connection.prepare(sql);
+      } catch (error) {
+        throw new QueryFailedError(`query failed: ${duckMessage(error)}`, error);
+      }
+      // 1 is DuckDB's SELECT statement type; anything else (DDL, DML, COPY, SET, ATTACH...) is refused.
+      if (prepared.statementType !== 1) throw new QueryNotAllowedError('only SELECT statements may run');
+      try {
+        return readColumns(await prepared.runAndReadAll());
+      } catch (error) {
+        if (signal?.aborted === true) throw signal.reason;
+        throw new QueryFailedError(`query failed: ${duckMessage(error)}`, error);
+      }
+    } finally {
+      await connection.run('USE memory');
+      await connection.run(`DETACH ${database}`);
+    }
+  }, signal);
+}

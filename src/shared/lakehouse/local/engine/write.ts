@@ -1,0 +1,85 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { DataFileInput, IcebergField } from '../iceberg/index.js';
+import type { SchemaPolicy, SourceFormat } from '../../lakehouse.js';
+import { SourceUnreadableError } from '../../errors.js';
+import type { SourceFile } from '../sources/index.js';
+import type { Duck } from './duck.js';
+import { planSchema, type SchemaPlan } from './schema-plan.js';
+import { describeSource, duckMessage, sourceRelation } from './source-sql.js';
+import { columnStats } from './stats.js';
+import { quoteString } from './types.js';
+
+export interface WriteDataInput {
+  readonly duck: Duck;
+  readonly table: string;
+  readonly files: readonly SourceFile[];
+  readonly format: SourceFormat;
+  readonly existing?: { fields: readonly IcebergField[]; lastColumnId: number };
+  readonly policy: SchemaPolicy;
+  /** The table's data folder; this import writes into a fresh sub-folder of it. */
+  readonly dataDir: string;
+  readonly targetFileSizeBytes: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface WrittenData {
+  readonly plan: SchemaPlan;
+  readonly dataFiles: DataFileInput[];
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/**
+ * Reads the source with DuckDB and writes it as Parquet data files carrying Iceberg field ids,
+ * streaming (DuckDB spills to disk under its memory limit; nothing passes through the Node heap).
+ */
+export async function writeDataFiles(input: WriteDataInput): Promise<WrittenData> {
+  const relation = sourceRelation(input.format, input.files.map((f) => f.localPath));
+  const label = input.files.length === 1 ? (input.files[0]?.uri ?? '') : `${input.files.length} files`;
+  return input.duck.withConnection(async (connection) => {
+    const columns = await describeSource(connection, relation, label);
+    const plan = planSchema({
+      table: input.table,
+      source: columns,
+      existing: input.existing?.fields,
+      lastColumnId: input.existing?.lastColumnId ?? 0,
+      policy: input.policy,
+    });
+    const folder = path.join(input.dataDir, `${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID()}`);
+    const fieldIds = plan.fields.map((f) => `${quoteString(f.name)}: ${f.id}`).join(', ');
+    await fs.mkdir(input.dataDir, { recursive: true });
+    let written: string[];
+    try {
+      const reader = await connection.runAndReadAll(
+        `COPY (SELECT ${plan.selectList.join(', ')} FROM ${relation}) TO ${quoteString(folder)} ` +
+          `(FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${fieldIds}}, FILE_SIZE_BYTES ${input.targetFileSizeBytes}, ` +
+          `FILENAME_PATTERN 'part-{i}', RETURN_FILES true)`,
+      );
+      const row = reader.getRowObjectsJS()[0];
+      written = ((row?.['Files'] as string[] | undefined) ?? []).map(String);
+    } catch (error) {
+      await fs.rm(folder, { recursive: true, force: true });
+      if (input.signal?.aborted === true) throw input.signal.reason;
+      throw new SourceUnreadableError(label, duckMessage(error), error);
+    }
+    const stats = written.length === 0 ? [] : await columnStats(connection, written, plan.fields);
+    const dataFiles: DataFileInput[] = [];
+    for (const file of stats) {
+      if (file.recordCount === 0) {
+        await fs.rm(file.path, { force: true });
+        continue;
+      }
+      dataFiles.push(file);
+    }
+    if (dataFiles.length === 0) await fs.rm(folder, { recursive: true, force: true });
+    return {
+      plan,
+      dataFiles,
+      rows: dataFiles.reduce((sum, f) => sum + f.recordCount, 0),
+      bytes: dataFiles.reduce((sum, f) => sum + f.fileSizeInBytes, 0),
+    };
+  }, input.signal);
+}
+

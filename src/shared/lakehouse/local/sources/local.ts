@@ -1,0 +1,60 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { glob } from 'tinyglobby';
+import { SourceNotAllowedError, SourceNotFoundError, SourceUnreadableError } from '../../errors.js';
+import { hasGlob } from './format.js';
+import type { SourceFile } from './types.js';
+
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+async function realRoots(roots: readonly string[]): Promise<string[]> {
+  const real = await Promise.all(roots.map((root) => fs.realpath(root).catch(() => path.resolve(root))));
+  return real;
+}
+
+/**
+ * Lists the local files a `file://` or plain path or glob names. The path and every file it
+ * matches (after symlinks) must lie under one of the allowed roots.
+ */
+export async function listLocalFiles(source: string, roots: readonly string[], cwd: string): Promise<SourceFile[]> {
+  const raw = source.startsWith('file://') ? decodeURIComponent(source.slice('file://'.length)) : source;
+  if (raw.includes('\0')) throw new SourceNotAllowedError(source, 'it contains a NUL byte');
+  if (raw.split(/[\\/]/).includes('..')) {
+    throw new SourceNotAllowedError(source, '".." is not allowed in a source path');
+  }
+  const absolute = path.resolve(cwd, raw);
+  const allowed = await realRoots(roots);
+  const lexicalOk = roots.some((root) => isInside(path.resolve(root), absolute)) || allowed.some((r) => isInside(r, absolute));
+  if (!lexicalOk) {
+    throw new SourceNotAllowedError(source, `it is outside the allowed roots (${roots.join(', ')}); set FLOODGATE_SOURCE_ROOTS`);
+  }
+
+  let matches: string[];
+  if (hasGlob(absolute)) {
+    matches = await glob(absolute.replaceAll('\\', '/'), { absolute: true, onlyFiles: true, dot: false, expandDirectories: false });
+  } else {
+    const stat = await fs.stat(absolute).catch(() => undefined);
+    if (stat === undefined) throw new SourceNotFoundError(source);
+    matches = stat.isDirectory()
+      ? await glob('**/*', { cwd: absolute, absolute: true, onlyFiles: true, dot: false })
+      : [absolute];
+  }
+  if (matches.length === 0) throw new SourceNotFoundError(source);
+
+  const files = await Promise.all(
+    matches.sort().map(async (file): Promise<SourceFile> => {
+      const real = await fs.realpath(file);
+      if (!allowed.some((root) => isInside(root, real))) {
+        throw new SourceNotAllowedError(source, `${file} resolves outside the allowed roots`);
+      }
+      const stat = await fs.stat(real).catch((error: unknown) => {
+        throw new SourceUnreadableError(file, 'cannot stat the file', error);
+      });
+      return { uri: file, localPath: real, size: stat.size, version: String(Math.trunc(stat.mtimeMs)) };
+    }),
+  );
+  return files;
+}

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import picomatch from 'picomatch';
+import type { S3Config } from '../../../config/index.js';
+import { SourceNotAllowedError, SourceNotFoundError, StorageUnavailableError } from '../../errors.js';
+import { hasGlob } from './format.js';
+import type { SourceFile } from './types.js';
+
+/** The part of an object store that sources need; S3 implements it, tests may fake it. */
+export interface ObjectStore {
+  list(bucket: string, prefix: string): AsyncIterable<{ key: string; size: number; etag: string }>;
+  download(bucket: string, key: string, destination: string, signal?: AbortSignal): Promise<void>;
+}
+
+export function createS3ObjectStore(config: S3Config): ObjectStore {
+  const client = new S3Client({
+    region: config.region,
+    forcePathStyle: config.forcePathStyle,
+    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+  });
+  return {
+    async *list(bucket, prefix) {
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const object of page.Contents ?? []) {
+          if (object.Key === undefined || object.Key.endsWith('/')) continue;
+          yield { key: object.Key, size: object.Size ?? 0, etag: (object.ETag ?? '').replaceAll('"', '') };
+        }
+        token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
+    },
+    async download(bucket, key, destination, signal) {
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+      await fs.promises.mkdir(path.dirname(destination), { recursive: true });
+      await pipeline(object.Body as Readable, fs.createWriteStream(destination), { signal });
+    },
+  };
+}
+
+export interface S3Location {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export function parseS3Uri(uri: string): S3Location {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match || !BUCKET.test(match[1] ?? '')) {
+    throw new SourceNotAllowedError(uri, 'expected s3://<bucket>/<key or glob>');
+  }
+  const key = match[2] ?? '';
+  if (key.split('/').includes('..')) throw new SourceNotAllowedError(uri, '".." is not allowed in a key');
+  return { bucket: match[1] as string, key };
+}
+
+function allowedByRoots(uri: string, roots: readonly string[]): boolean {
+  return roots.some((root) => {
+    if (!root.startsWith('s3://')) return false;
+    const prefix = root === 's3://' ? root : root.endsWith('/') ? root : `${root}/`;
+    return uri === root || uri.startsWith(prefix);
+  });
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : '';
+}
+
+/** Lists the objects an `s3://bucket/prefix/*.parquet` URI names and downloads them to `stagingDir`. */
+export async function fetchS3Files(
+  uri: string,
+  store: ObjectStore,
+  roots: readonly string[],
+  stagingDir: string,
+  onFile: (done: number, total: number, bytes: number) => void,
+  signal?: AbortSignal,
+): Promise<SourceFile[]> {
+  if (!allowedByRoots(uri, roots)) {
+    throw new SourceNotAllowedError(uri, `it is outside the allowed roots (${roots.join(', ')}); set FLOODGATE_SOURCE_ROOTS`);
+  }
+  const { bucket, key } = parseS3Uri(uri);
+  const globbed = hasGlob(key);
+  const prefix = globbed ? key.slice(0, key.search(/[*?[\]{}]/)) : key;
+  const matches = globbed ? picomatch(key, { dot: false }) : (candidate: string) =>
+    candidate === key || key === '' || candidate.startsWith(key.endsWith('/') ? key : `${key}/`);
+
+  const objects: Array<{ key: string; size: number; etag: string }> = [];
+  try {
+    for await (const object of store.list(bucket, prefix)) if (matches(object.key)) objects.push(object);
+  } catch (error) {
+    if (errorName(error) === 'NoSuchBucket') throw new SourceNotFoundError(uri);
+    throw new StorageUnavailableError(`cannot list ${uri}: ${(error as Error).message}`, error);
+  }
+  if (objects.length === 0) throw new SourceNotFoundError(uri);
+  objects.sort((a, b) => a.key.localeCompare(b.key));
+
+  const files: SourceFile[] = [];
+  let bytes = 0;
+  for (const [index, object] of objects.entries()) {
+    const localPath = path.join(stagingDir, `${String(index).padStart(6, '0')}-${path.basename(object.key)}`);
+    try {
+      await store.download(bucket, object.key, localPath, signal);
+    } catch (error) {
+      throw new StorageUnavailableError(`cannot download s3://${bucket}/${object.key}: ${(error as Error).message}`, error);
+    }
+    bytes += object.size;
+    onFile(index + 1, objects.length, bytes);
+    files.push({ uri: `s3://${bucket}/${object.key}`, localPath, size: object.size, version: object.etag });
+  }
+  return files;
+}
