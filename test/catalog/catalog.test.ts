@@ -10,7 +10,6 @@ import {
 } from '../../src/shared/lakehouse/errors.js';
 import { openCatalog } from '../../src/shared/lakehouse/local/catalog/index.js';
 import type { Catalog, CommitRecord, TableChange } from '../../src/shared/lakehouse/local/catalog/index.js';
-import { runPythonJson } from '../support/python.js';
 import { allBackends } from './backends.js';
 import type { CatalogTarget } from './backends.js';
 
@@ -306,24 +305,5 @@ describe.each(allBackends())('catalog on $name', (backend) => {
     } finally {
       await fresh.drop();
     }
-  });
-
-  it('is readable by PyIceberg SqlCatalog without schema changes', async () => {
-    await catalog.close();
-    catalog = await openCatalog({ ...target.options, catalogName: 'lake' });
-    await commit('main', put('ns.trips', 1, null), put('ns.zones', 1, null));
-    const script = [
-      'import json, sys',
-      'from pyiceberg.catalog.sql import SqlCatalog',
-      'cat = SqlCatalog(sys.argv[2], uri=sys.argv[1])',
-      'print(json.dumps({"version": cat._schema_version, "tables": sorted(cat.list_tables("ns")),',
-      '  "namespaces": sorted(cat.list_namespaces()), "props": cat.load_namespace_properties("ns")}))',
-    ].join('\n');
-    const out = await runPythonJson<Record<string, unknown>>(script, [target.sqlalchemyUri, 'lake']);
-    expect(out).toEqual({ version: 'v1', tables: [['ns', 'trips'], ['ns', 'zones']], namespaces: [['ns']], props: { exists: 'true' } });
-    const other = await runPythonJson<Record<string, unknown>>(script, [target.sqlalchemyUri, 'floodgate']).catch(
-      (e: unknown) => String(e),
-    );
-    expect(String(other)).toContain('NoSuchNamespaceError');
   });
 });

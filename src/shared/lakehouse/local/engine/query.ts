@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { IcebergField } from '../iceberg/index.js';
 import { QueryFailedError, QueryNotAllowedError } from '../../errors.js';
 import type { Duck } from './duck.js';
@@ -17,6 +18,15 @@ export interface BoundTable {
 export type TableBinder = (names: ReadonlyArray<{ namespace: string; name: string }>) => Promise<BoundTable[]>;
 
 let sequence = 0;
+
+/** Parses without binding: DuckDB serializes only SELECT statements, so anything else is refused before it is planned. */
+async function assertSelect(connection: DuckDBConnection, sql: string): Promise<void> {
+  const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${quoteString(sql)}) AS parsed`);
+  const parsed = JSON.parse(String(reader.getRowObjectsJS()[0]?.['parsed'])) as { error?: boolean; error_type?: string; error_message?: string };
+  if (parsed.error !== true) return;
+  if (parsed.error_type === 'not implemented') throw new QueryNotAllowedError('only SELECT statements may run');
+  throw new QueryFailedError(`cannot parse the query: ${parsed.error_message ?? 'syntax error'}`);
+}
 
 function viewSql(database: string, table: BoundTable): string {
   const target = `${database}.${quoteIdent(table.namespace)}.${quoteIdent(table.name)}`;
@@ -51,6 +61,7 @@ export async function runReadOnlyQuery(
       throw new QueryFailedError(`cannot parse the query: ${duckMessage(error)}`, error);
     }
     if (statements !== 1) throw new QueryNotAllowedError(`expected exactly one SELECT statement, got ${statements}`);
+    await assertSelect(connection, sql);
 
     let referenced: readonly string[];
     try {

@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trips, writeFile } from '../support/data.js';
+import { REPO_ROOT, TSX_LOADER } from '../support/paths.js';
+
+const exec = promisify(execFile);
+const ENTRY = path.join(REPO_ROOT, 'src', 'producers', 'cli', 'main.ts');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('floodgate lake (CLI)', () => {
+  let home: string;
+  let data: string;
+
+  async function cli(...args: string[]): Promise<CliResult> {
+    try {
+      const { stdout, stderr } = await exec(process.execPath, ['--import', TSX_LOADER, ENTRY, '--home', home, ...args], {
+        cwd: data,
+        env: { ...process.env, FLOODGATE_SOURCE_ROOTS: data, FLOODGATE_AUTHOR: 'cli-test' },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+  const json = (result: CliResult): unknown => {
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout);
+  };
+
+  beforeAll(async () => {
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'fg-cli-home-'));
+    data = await fs.mkdtemp(path.join(os.tmpdir(), 'fg-cli-data-'));
+    await writeFile(path.join(data, 'trips.parquet'), trips(25));
+  });
+  afterAll(async () => {
+    await fs.rm(home, { recursive: true, force: true });
+    await fs.rm(data, { recursive: true, force: true });
+  });
+
+  it('runs a branch, import, query, merge, log and tables session with --json', async () => {
+    const main = json(await cli('--json', 'lake', 'log', '--limit', '1')) as Array<{ id: string }>;
+    const branch = json(await cli('--json', 'lake', 'branch', 'create', 'dev'));
+    expect(branch).toMatchObject({ name: 'dev', kind: 'branch', commit: main[0]?.id });
+
+    const imported = json(await cli('--json', 'lake', 'import', 'taxi.trips', 'trips.parquet', '--branch', 'dev')) as Record<string, unknown>;
+    expect(imported).toMatchObject({ rows: 25, files: 1 });
+    expect(Object.keys(imported)).toEqual(expect.arrayContaining(['rows', 'files', 'bytes', 'commit']));
+
+    const rows = json(await cli('lake', 'query', 'SELECT count(*) AS n, min(zone) AS z FROM taxi.trips', '--ref', 'dev', '--format', 'json'));
+    expect(rows).toEqual([{ n: 25, z: 'zone-0' }]);
+    const csv = await cli('lake', 'query', 'SELECT id FROM taxi.trips ORDER BY id LIMIT 2', '--ref', 'dev', '--format', 'csv');
+    expect(csv.stdout.trim().split('\n')).toEqual(['id', '0', '1']);
+    const table = await cli('lake', 'query', 'SELECT id FROM taxi.trips ORDER BY id LIMIT 1', '--ref', 'dev');
+    expect(table.stdout).toContain('(1 row)');
+
+    const stale = await cli('--json', 'lake', 'merge', 'dev', '--into', 'main', '--expect-head', 'deadbeefdeadbeef');
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toMatch(/^floodgate: ref main is at [0-9a-f]+, not at the expected deadbeefdeadbeef\n$/);
+
+    const merged = json(await cli('--json', 'lake', 'merge', 'dev', '--into', 'main', '--expect-head', main[0]?.id ?? ''));
+    expect(merged).toMatchObject({ commit: imported['commit'], fastForward: true });
+
+    const tables = json(await cli('--json', 'lake', 'tables')) as Array<Record<string, unknown>>;
+    expect(tables).toMatchObject([{ name: 'taxi.trips', rows: 25, files: 1 }]);
+    const log = json(await cli('--json', 'lake', 'log')) as Array<{ message: string }>;
+    expect(log.map((c) => c.message)).toEqual(['append 25 rows into taxi.trips', 'root']);
+    const branches = json(await cli('--json', 'lake', 'branch', 'list', '--prefix', 'de')) as Array<{ name: string }>;
+    expect(branches.map((b) => b.name)).toEqual(['dev']);
+    expect(json(await cli('--json', 'lake', 'branch', 'delete', 'dev'))).toEqual({ name: 'dev', deleted: true });
+  });
+
+  it('exits 2 with a one-line message for bad input, 4 for a conflict, and explains itself with --help', async () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [['lake', 'import', 'trips', 'trips.parquet'], 2, /invalid table name "trips": expected <namespace>\.<table>/],
+      [['lake', 'import', 'taxi.trips', '/etc/passwd'], 2, /is not allowed: it is outside the allowed roots/],
+      [['lake', 'import', 'taxi.trips', 'nope.parquet'], 2, /matched no files/],
+      [['lake', 'query', 'DROP TABLE taxi.trips'], 2, /query refused/],
+      [['lake', 'query', 'SELECT * FROM taxi.missing'], 2, /table taxi.missing does not exist at main/],
+      [['lake', 'branch', 'create', 'a..b'], 2, /invalid ref name/],
+      [['lake', 'import', 'taxi.trips', 'trips.parquet', '--mode', 'upsert'], 2, /argument 'upsert' is invalid/],
+      [['lake', 'nonsense'], 2, /unknown command/],
+      [['lake', 'log', '--limit', 'x'], 2, /expected a positive whole number/],
+    ];
+    for (const [args, code, message] of cases) {
+      const result = await cli(...args);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+    }
+    await cli('lake', 'branch', 'create', 'twice');
+    const dup = await cli('lake', 'branch', 'create', 'twice');
+    expect(dup.code).toBe(4);
+
+    const help = await cli('lake', 'import', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--schema <policy>');
+    expect(help.stdout).toContain('s3://bucket/prefix/*.parquet');
+  });
+});
