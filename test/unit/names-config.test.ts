@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseByteSize } from '../../src/shared/config/index.js';
+import { parseRefSpec, parseTableName, validateRefName } from '../../src/shared/lakehouse/names.js';
+import { planSchema } from '../../src/shared/lakehouse/local/engine/schema-plan.js';
+
+describe('names', () => {
+  it('accepts table names made of safe identifiers only', () => {
+    expect(parseTableName('taxi.trips')).toEqual({ namespace: 'taxi', name: 'trips', qualified: 'taxi.trips' });
+    for (const bad of ['trips', 'a.b.c', 'Taxi.trips', 'taxi.1trips', 'taxi.trips;', 'taxi.tr ips', '../x.y', 'taxi."x"']) {
+      expect(() => parseTableName(bad), bad).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+    }
+  });
+
+  it('accepts WAP branch names and rejects traversal', () => {
+    expect(validateRefName('wap/taxi.trips/r-01HX')).toBe('wap/taxi.trips/r-01HX');
+    expect(validateRefName('alice.dev')).toBe('alice.dev');
+    for (const bad of ['..', 'a/../b', '/abs', 'a/', 'x y', 'a\\b', '.hidden', 'a/.b', 'ends.', 'x'.repeat(201)]) {
+      expect(() => validateRefName(bad), bad).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+    }
+  });
+
+  it('parses name@commit and @commit', () => {
+    expect(parseRefSpec('main')).toEqual({ name: 'main' });
+    expect(parseRefSpec('run@0123abcd')).toEqual({ name: 'run', commit: '0123abcd' });
+    expect(parseRefSpec('@0123abcdef')).toEqual({ commit: '0123abcdef' });
+    expect(() => parseRefSpec('run@xyz')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+  });
+});
+
+describe('config', () => {
+  it('has defaults that work and resolves paths once', () => {
+    const config = loadConfig({}, { cwd: '/srv/app' }).lakehouse;
+    expect(config).toMatchObject({
+      home: '/srv/app/.floodgate',
+      warehouse: '/srv/app/.floodgate/warehouse',
+      catalogName: 'floodgate',
+      sourceRoots: ['/srv/app', 's3://'],
+      targetFileSizeBytes: 128_000_000,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    const custom = loadConfig({ FLOODGATE_HOME: 'h', FLOODGATE_SOURCE_ROOTS: 'data, s3://landing', FLOODGATE_TARGET_FILE_SIZE: '64MiB' }, { cwd: '/x' });
+    expect(custom.lakehouse).toMatchObject({ home: path.resolve('/x/h'), sourceRoots: ['/x/data', 's3://landing'], targetFileSizeBytes: 64 * 1024 ** 2 });
+  });
+
+  it('names every bad variable', () => {
+    expect(() => loadConfig({ FLOODGATE_CATALOG_URL: 'mysql://x', FLOODGATE_TARGET_FILE_SIZE: 'lots' })).toThrow(
+      /FLOODGATE_CATALOG_URL: .*FLOODGATE_TARGET_FILE_SIZE: not a byte size/,
+    );
+    expect(parseByteSize('1.5GB')).toBe(1_500_000_000);
+  });
+});
+
+describe('schema planning', () => {
+  const existing = [
+    { id: 1, name: 'id', required: false, type: 'int' as const },
+    { id: 2, name: 'name', required: false, type: 'string' as const },
+  ];
+  it('widens int to long and adds columns under evolve', () => {
+    const plan = planSchema({
+      table: 't.t',
+      source: [{ name: 'id', duckType: 'BIGINT' }, { name: 'extra', duckType: 'DOUBLE' }],
+      existing,
+      lastColumnId: 2,
+      policy: 'evolve',
+    });
+    expect(plan.fields).toEqual([
+      { id: 1, name: 'id', required: false, type: 'long' },
+      { id: 2, name: 'name', required: false, type: 'string' },
+      { id: 3, name: 'extra', required: false, type: 'double' },
+    ]);
+    expect(plan.promotedColumns).toEqual(['id']);
+    expect(plan.selectList[1]).toBe('CAST(NULL AS VARCHAR) AS "name"');
+  });
+
+  it('rejects unsafe names and unsupported types', () => {
+    expect(() => planSchema({ table: 't.t', source: [{ name: 'a"b', duckType: 'INTEGER' }], existing: undefined, lastColumnId: 0, policy: 'evolve' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_NAME' }),
+    );
+    expect(() => planSchema({ table: 't.t', source: [{ name: 'a', duckType: 'INTEGER[]' }], existing: undefined, lastColumnId: 0, policy: 'evolve' })).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_TYPE' }),
+    );
+  });
+});
