@@ -10,7 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitSnapshot, liveDataFiles, localFileIO, newTableMetadata, withSchema } from '../../src/shared/lakehouse/local/iceberg/index.js';
-import type { TableMetadata } from '../../src/shared/lakehouse/local/iceberg/index.js';
+import type { DataFileInput, IcebergField, TableMetadata } from '../../src/shared/lakehouse/local/iceberg/index.js';
 import { runPythonJson } from '../support/python.js';
 import { writeParquet } from './parquet-files.js';
 import type { TestColumn } from './parquet-files.js';
@@ -92,6 +92,29 @@ interface Filter {
   op: '>=' | '<' | '=';
   value: Value;
   kind: string;
+  expected: Record<string, Value>[];
+}
+
+interface Version {
+  metadataLocation: string;
+  rows: Record<string, Value>[];
+  filters: Filter[];
+}
+
+const fieldsOf = (columns: TestColumn[]): IcebergField[] => columns.map(({ sqlType: _, ...field }) => field);
+
+/** For every column of the second file (rows 4..6, all above rows 1..3): one filter that keeps only it, one that drops it. */
+function filtersSplittingAtRow4(): Filter[] {
+  const rowsWith = (column: string, ns: number[]): Record<string, Value>[] => ns.map((n) => expectedRow(n)).filter((row) => row[column] !== null);
+  const filters = COLUMNS.filter((column) => column.type !== 'boolean').flatMap((column): Filter[] => {
+    const kind = column.type.startsWith('decimal') ? 'decimal' : column.type;
+    const value = expectedRow(4)[column.name]!;
+    return [
+      { column: column.name, op: '>=', value, kind, expected: rowsWith(column.name, range(4, 6)) },
+      { column: column.name, op: '<', value, kind, expected: rowsWith(column.name, range(1, 3)) },
+    ];
+  });
+  return [...filters, { column: 'b', op: '=', value: true, kind: 'boolean', expected: rowsWith('b', range(4, 6)) }];
 }
 
 interface ReaderResult {
@@ -122,51 +145,41 @@ describe('iceberg tables read by PyIceberg and DuckDB', () => {
   it('returns the expected rows at every version, with bounds that prune correctly', async () => {
     const io = localFileIO();
     const location = path.join(dir, 'warehouse', 'taxi', 'trips');
-    const file = (name: string, rows: number[], columns = COLUMNS): ReturnType<typeof writeParquet> =>
-      writeParquet(connection, path.join(location, 'data', `${name}.parquet`), columns, rows.map((n) => sqlRow(n, columns.length > COLUMNS.length)));
     await mkdir(path.join(location, 'data'), { recursive: true });
+    const file = (name: string, ns: number[], columns = COLUMNS): Promise<DataFileInput> =>
+      writeParquet(connection, path.join(location, 'data', `${name}.parquet`), columns, ns.map((n) => sqlRow(n, columns.includes(EXTRA))));
+    const versions: Version[] = [];
+    let current: { metadata: TableMetadata; metadataLocation: string | null } = {
+      metadata: newTableMetadata({ location, schema: { fields: fieldsOf(COLUMNS) } }),
+      metadataLocation: null,
+    };
+    const commit = async (operation: 'append' | 'overwrite', addedFiles: DataFileInput[], rows: Record<string, Value>[], filters: Filter[] = []): Promise<void> => {
+      const next = await commitSnapshot({ io, ...current, operation, addedFiles });
+      versions.push({ metadataLocation: next.metadataLocation, rows, filters });
+      current = next;
+    };
 
-    const versions: { location: string; metadata: TableMetadata; rows: Record<string, Value>[]; filters: Filter[] }[] = [];
-    const created = newTableMetadata({ location, schema: { fields: COLUMNS.map(({ sqlType: _, ...field }) => field) } });
-
-    const v1 = await commitSnapshot({ io, metadata: created, metadataLocation: null, operation: 'append', addedFiles: [await file('a', range(1, 3))] });
-    versions.push({ ...v1, location: v1.metadataLocation, rows: range(1, 3).map((n) => expectedRow(n)), filters: [] });
-
-    const v2 = await commitSnapshot({ io, metadata: v1.metadata, metadataLocation: v1.metadataLocation, operation: 'append', addedFiles: [await file('b', range(4, 6))] });
-    const nonNull = (column: string, rows: number[]): Record<string, Value>[] =>
-      rows.map((n) => expectedRow(n)).filter((row) => row[column] !== null);
-    const filters: (Filter & { expected: Record<string, Value>[] })[] = COLUMNS.filter((column) => column.name !== 'b').flatMap((column) => {
-      const kind = column.type.startsWith('decimal') ? 'decimal' : column.type;
-      const value = expectedRow(4)[column.name]!;
-      return [
-        { column: column.name, op: '>=' as const, value, kind, expected: nonNull(column.name, range(4, 6)) },
-        { column: column.name, op: '<' as const, value, kind, expected: nonNull(column.name, range(1, 3)) },
-      ];
-    });
-    filters.push({ column: 'b', op: '=', value: true, kind: 'boolean', expected: range(4, 6).map((n) => expectedRow(n)) });
-    versions.push({ ...v2, location: v2.metadataLocation, rows: range(1, 6).map((n) => expectedRow(n)), filters });
-
-    const v3 = await commitSnapshot({ io, metadata: v2.metadata, metadataLocation: v2.metadataLocation, operation: 'overwrite', addedFiles: [await file('c', range(7, 8))] });
-    versions.push({ ...v3, location: v3.metadataLocation, rows: range(7, 8).map((n) => expectedRow(n)), filters: [] });
-
-    const evolved = withSchema(v3.metadata, [...COLUMNS, EXTRA].map(({ sqlType: _, ...field }) => field));
-    const v4 = await commitSnapshot({
-      io,
-      metadata: evolved,
-      metadataLocation: v3.metadataLocation,
-      operation: 'append',
-      addedFiles: [await file('d', range(9, 10), [...COLUMNS, EXTRA])],
-    });
-    const v4Rows = range(7, 10).map((n) => expectedRow(n, true));
-    versions.push({ ...v4, location: v4.metadataLocation, rows: v4Rows, filters: [] });
-
-    const v5 = await commitSnapshot({ io, metadata: v4.metadata, metadataLocation: v4.metadataLocation, operation: 'append', addedFiles: [] });
-    versions.push({ ...v5, location: v5.metadataLocation, rows: v4Rows, filters: [] });
-
-    expect((await liveDataFiles(io, v5.metadata)).map((live) => path.basename(live.path)).sort()).toEqual(['c.parquet', 'd.parquet']);
+    await commit('append', [await file('a', range(1, 3))], range(1, 3).map((n) => expectedRow(n)));
+    await commit('append', [await file('b', range(4, 6))], range(1, 6).map((n) => expectedRow(n)), filtersSplittingAtRow4());
+    await commit('overwrite', [await file('c', range(7, 8))], range(7, 8).map((n) => expectedRow(n)));
+    current = { ...current, metadata: withSchema(current.metadata, fieldsOf([...COLUMNS, EXTRA])) };
+    const evolvedRows = range(7, 10).map((n) => expectedRow(n, true));
+    await commit('append', [await file('d', range(9, 10), [...COLUMNS, EXTRA])], evolvedRows);
+    await commit('append', [], evolvedRows);
+    expect((await liveDataFiles(io, current.metadata)).map((live) => path.basename(live.path)).sort()).toEqual(['c.parquet', 'd.parquet']);
+    // Overwriting with nothing empties the table: its manifest list holds only a manifest of deletions.
+    await commit('overwrite', [], []);
+    // A table whose only snapshot is an empty append has an empty manifest list.
+    current = { metadata: newTableMetadata({ location: path.join(dir, 'warehouse', 'empty'), schema: { fields: fieldsOf([EXTRA]) } }), metadataLocation: null };
+    await commit('append', [], []);
 
     const script = await readFile(new URL('./interop-check.py', import.meta.url), 'utf8');
-    const spec = { versions: versions.map((version) => ({ metadata: version.location, filters: version.filters })) };
+    const spec = {
+      versions: versions.map((version) => ({
+        metadata: version.metadataLocation,
+        filters: version.filters.map(({ column, op, value, kind }) => ({ column, op, value, kind })),
+      })),
+    };
     const result = await runPythonJson<{ versions: ReaderResult[] }>(script, [JSON.stringify(spec)]);
 
     expect(result.versions).toHaveLength(versions.length);
@@ -179,10 +192,9 @@ describe('iceberg tables read by PyIceberg and DuckDB', () => {
       version.filters.forEach((filter, f) => {
         const got = read.filters[f]!;
         const label = `${filter.column} ${filter.op} ${String(filter.value)}`;
-        const expected = (filter as Filter & { expected: Record<string, Value>[] }).expected;
         expect(got.planned, `files planned for ${label}`).toBe(1);
-        expect(got.pyiceberg.sort(byI), `pyiceberg ${label}`).toEqual(expected);
-        expect(got.duckdb.sort(byI), `duckdb ${label}`).toEqual(expected);
+        expect(got.pyiceberg.sort(byI), `pyiceberg ${label}`).toEqual(filter.expected);
+        expect(got.duckdb.sort(byI), `duckdb ${label}`).toEqual(filter.expected);
       });
     });
 

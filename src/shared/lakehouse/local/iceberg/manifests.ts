@@ -18,8 +18,9 @@ function intKeyed<V>(map: Map<number, V>, convert: (value: V) => IntKeyedEntry<V
   return [...map.entries()].sort(([a], [b]) => a - b).map(([key, value]) => ({ key, value: convert(value) }));
 }
 
+/** A copy, so later changes to the caller's bytes cannot reach the cached entries. */
 function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.from(bytes);
 }
 
 export function dataFileRecord(file: DataFileInput): DataFileRecord {
