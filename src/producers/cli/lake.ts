@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { ImportProgress } from '../../shared/lakehouse/lakehouse.js';
 import { withLakehouse } from './context.js';
+import { refCommands } from './lake-refs.js';
 import { formatBytes, formatCsv, formatTable, type Output } from './output.js';
 
 function positiveInt(value: string): number {
@@ -22,44 +23,10 @@ function progressPrinter(out: Output): (progress: ImportProgress) => void {
   };
 }
 
-function branchCommands(): Command {
-  const branch = new Command('branch').description('create, delete and list branches');
-  branch
-    .command('create <name>')
-    .description('create a branch (O(1): no data is copied)')
-    .option('--from <ref>', 'branch, tag, name@commit or @commit to start from', 'main')
-    .action(async (name: string, options: { from: string }, command: Command) =>
-      withLakehouse(command, async (lake, { out }) => {
-        const ref = await lake.createBranch(name, { from: options.from });
-        out.result(ref, () => `created branch ${ref.name} at ${ref.commit}`);
-      }),
-    );
-  branch
-    .command('delete <name>')
-    .description('delete a branch (its data stays reachable from other refs)')
-    .option('--if-exists', 'succeed when the branch does not exist')
-    .action(async (name: string, options: { ifExists?: boolean }, command: Command) =>
-      withLakehouse(command, async (lake, { out }) => {
-        const deleted = await lake.deleteBranch(name, { ifExists: options.ifExists === true });
-        out.result({ name, deleted }, () => (deleted ? `deleted branch ${name}` : `branch ${name} did not exist`));
-      }),
-    );
-  branch
-    .command('list')
-    .description('list branches')
-    .option('--prefix <prefix>', 'only branches whose name starts with this')
-    .action(async (options: { prefix?: string }, command: Command) =>
-      withLakehouse(command, async (lake, { out }) => {
-        const refs = await lake.listBranches(options.prefix === undefined ? {} : { prefix: options.prefix });
-        out.result(refs, () => formatTable(refs.map((r) => ({ branch: r.name, commit: r.commit }))));
-      }),
-    );
-  return branch;
-}
-
 export function lakeCommand(): Command {
   const lake = new Command('lake').description('work with the lakehouse directly: branches, imports, queries, merges');
-  lake.addCommand(branchCommands());
+  lake.addCommand(refCommands('branch'));
+  lake.addCommand(refCommands('tag'));
 
   lake
     .command('import <table> <source>')

@@ -3,6 +3,7 @@ import { isFloodgateError } from '../../shared/errors/index.js';
 import { demoCommand } from './demo.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { lakeCommand } from './lake.js';
+import { packageVersion } from './version.js';
 
 function overrideExits(command: Command): void {
   command.exitOverride();
@@ -12,6 +13,7 @@ function overrideExits(command: Command): void {
 export function buildProgram(): Command {
   const program = new Command('floodgate')
     .description('Floodgate: land data in a lakehouse with write-audit-publish')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--home <dir>', 'Floodgate home: catalog and warehouse (env FLOODGATE_HOME, default ./.floodgate)')
     .option('--json', 'print machine-readable JSON')
     .option('-q, --quiet', 'no progress output')

@@ -115,6 +115,10 @@ async function parentTotals(io: FileIO, parent: Snapshot | undefined, manifests:
 export async function commitSnapshot(input: CommitSnapshotInput): Promise<{ metadata: TableMetadata; metadataLocation: string }> {
   const { io, metadata: base, operation, addedFiles } = input;
   validateFiles(addedFiles);
+  const spec = base['partition-specs'].find((candidate) => candidate['spec-id'] === base['default-spec-id']);
+  if (spec === undefined || spec.fields.length > 0) {
+    throw new InvalidInputError(`table ${base.location} is partitioned; only unpartitioned tables can be written`);
+  }
   const timestamp = Math.max(input.now ?? Date.now(), base['last-updated-ms']);
   const schema = currentSchema(base);
   const parent = currentSnapshot(base);

@@ -54,7 +54,7 @@ const metadataSchema = z.looseObject({
     .array(
       z.looseObject({
         'snapshot-id': int,
-        'parent-snapshot-id': int.optional(),
+        'parent-snapshot-id': int.nullish().transform((id) => id ?? undefined),
         'sequence-number': int.nonnegative(),
         'timestamp-ms': int,
         'manifest-list': z.string(),
