@@ -275,6 +275,25 @@ for (const harness of selectedBackends(process.env['BACKENDS'])) {
       });
     });
 
+    it('appends records Floodgate produces, creating the table and evolving it', async () => {
+      const lake = backend.lakehouse;
+      await lake.appendRecords({ table: '_floodgate.audit_results', branch: 'main', records: [{ run_id: 'r1', passed: true, rows: 10 }] });
+      const second = await lake.appendRecords({
+        table: '_floodgate.audit_results',
+        branch: 'main',
+        records: [{ run_id: 'r2', passed: false, rows: 3, note: 'x' }, { run_id: 'r3', passed: true, rows: 1, note: null }],
+        message: 'history',
+      });
+      expect(second).toMatchObject({ rows: 2, addedColumns: ['note'] });
+      const rows = await lake.queryRows('SELECT run_id, passed, rows, note FROM _floodgate.audit_results ORDER BY run_id');
+      expect(rows).toEqual([
+        { run_id: 'r1', passed: true, rows: 10, note: null },
+        { run_id: 'r2', passed: false, rows: 3, note: 'x' },
+        { run_id: 'r3', passed: true, rows: 1, note: null },
+      ]);
+      await expect(lake.appendRecords({ table: '_floodgate.audit_results', branch: 'main', records: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    });
+
     it('keeps a log with authors, messages and properties', async () => {
       const lake = backend.lakehouse;
       await writeFile(file('a.parquet'), trips(10));

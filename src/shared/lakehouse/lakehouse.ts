@@ -71,6 +71,17 @@ export interface ImportResult {
   readonly created: boolean;
 }
 
+export interface AppendRecordsRequest {
+  /** `namespace.table`; created on first use with the schema the records imply. */
+  readonly table: string;
+  readonly branch: string;
+  /** Flat records: strings, numbers, booleans and nulls (serialize nested values first). */
+  readonly records: ReadonlyArray<Readonly<Record<string, string | number | boolean | null>>>;
+  readonly message?: string;
+  readonly author?: string;
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
 export interface MergeOptions {
   readonly into: string;
   /** The merge fails with RefChangedError unless `into` is at this commit. */
@@ -133,6 +144,8 @@ export interface Lakehouse {
   listTags(options?: { prefix?: string }): Promise<RefInfo[]>;
 
   importData(request: ImportRequest): Promise<ImportResult>;
+  /** Appends a few records Floodgate itself produces (audit history, bookkeeping) as one commit. */
+  appendRecords(request: AppendRecordsRequest): Promise<ImportResult>;
   query(sql: string, options?: QueryOptions): Promise<Table>;
   queryRows(sql: string, options?: QueryOptions): Promise<Record<string, unknown>[]>;
   merge(source: string, options: MergeOptions): Promise<MergeResult>;

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Table } from 'apache-arrow';
 import type { LakehouseConfig } from '../../config/index.js';
@@ -5,6 +7,7 @@ import type { Catalog } from './catalog/index.js';
 import { currentSchema, liveDataFiles, readTableMetadata, tableSummary, type FileIO } from './iceberg/index.js';
 import { InvalidInputError, TableNotFoundError } from '../errors.js';
 import type {
+  AppendRecordsRequest,
   Capabilities,
   ColumnInfo,
   CommitInfo,
@@ -21,7 +24,7 @@ import { parseTableName, validateRefName } from '../names.js';
 import { Duck } from './engine/duck.js';
 import { runReadOnlyQuery, type BoundTable } from './engine/query.js';
 import { toArrowTable, toRows } from './engine/results.js';
-import { importData } from './importer.js';
+import { importData, type ImporterDeps } from './importer.js';
 import { requireRef, resolveRef, toCommitInfo, toRefInfo } from './refs.js';
 import type { ObjectStore } from './sources/index.js';
 
@@ -114,22 +117,50 @@ export class LocalLakehouse implements Lakehouse {
   }
 
   importData(request: ImportRequest): Promise<ImportResult> {
+    return importData(this.importerDeps(), request);
+  }
+
+  async appendRecords(request: AppendRecordsRequest): Promise<ImportResult> {
+    if (request.records.length === 0) throw new InvalidInputError('appendRecords needs at least one record');
+    const deps = this.importerDeps();
+    const folder = path.join(deps.stagingRoot, `records-${crypto.randomUUID()}`);
+    const file = path.join(folder, 'records.jsonl');
+    await fs.mkdir(folder, { recursive: true });
+    try {
+      await fs.writeFile(file, request.records.map((record) => JSON.stringify(record)).join('\n'));
+      return await importData(
+        { ...deps, sourceRoots: [folder] },
+        {
+          table: request.table,
+          branch: request.branch,
+          source: file,
+          format: 'jsonl',
+          mode: 'append',
+          schemaPolicy: 'evolve',
+          ...(request.message === undefined ? {} : { message: request.message }),
+          ...(request.author === undefined ? {} : { author: request.author }),
+          ...(request.properties === undefined ? {} : { properties: request.properties }),
+        },
+      );
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  private importerDeps(): ImporterDeps {
     const { config } = this.deps;
-    return importData(
-      {
-        catalog: this.deps.catalog,
-        io: this.deps.io,
-        writer: () => this.duck('writer'),
-        objectStore: this.deps.objectStore,
-        warehouse: config.warehouse,
-        stagingRoot: path.join(config.home, 'staging'),
-        sourceRoots: config.sourceRoots,
-        targetFileSizeBytes: config.targetFileSizeBytes,
-        author: config.author,
-        cwd: this.deps.cwd,
-      },
-      request,
-    );
+    return {
+      catalog: this.deps.catalog,
+      io: this.deps.io,
+      writer: () => this.duck('writer'),
+      objectStore: this.deps.objectStore,
+      warehouse: config.warehouse,
+      stagingRoot: path.join(config.home, 'staging'),
+      sourceRoots: config.sourceRoots,
+      targetFileSizeBytes: config.targetFileSizeBytes,
+      author: config.author,
+      cwd: this.deps.cwd,
+    };
   }
 
   private async run(sql: string, options: QueryOptions) {
