@@ -1,7 +1,7 @@
-import type { IcebergField, IcebergPrimitiveType } from '../iceberg/index.js';
+import { canPromote, type IcebergField, type IcebergPrimitiveType } from '../iceberg/index.js';
 import type { SchemaPolicy } from '../../lakehouse.js';
 import { InvalidNameError, SchemaMismatchError } from '../../errors.js';
-import { canPromote, duckTypeOf, icebergTypeOf, quoteIdent } from './types.js';
+import { duckTypeOf, icebergTypeOf, quoteIdent } from './types.js';
 
 export interface SourceColumn {
   readonly name: string;

@@ -72,21 +72,6 @@ export function icebergTypeOf(column: string, duckType: string): IcebergPrimitiv
   throw new UnsupportedTypeError(column, duckType);
 }
 
-function decimalParts(type: string): [number, number] | undefined {
-  const match = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
-  return match ? [Number(match[1]), Number(match[2])] : undefined;
-}
-
-/** Iceberg's allowed type promotions: int→long, float→double, decimal(P,S)→decimal(P',S) with P' ≥ P. */
-export function canPromote(from: IcebergPrimitiveType, to: IcebergPrimitiveType): boolean {
-  if (from === to) return true;
-  if (from === 'int' && to === 'long') return true;
-  if (from === 'float' && to === 'double') return true;
-  const a = decimalParts(from);
-  const b = decimalParts(to);
-  return a !== undefined && b !== undefined && a[1] === b[1] && b[0] >= a[0];
-}
-
 /** A double-quoted SQL identifier. Names are validated before they get here; quoting is the second guard. */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

@@ -10,7 +10,7 @@ export type { CommitSnapshotInput } from './commit.js';
 export { localFileIO } from './file-io.js';
 export type { FileIO } from './file-io.js';
 export { metadataVersion, readTableMetadata, writeTableMetadata } from './metadata-file.js';
-export { decimalType, isIcebergPrimitiveType } from './primitive-types.js';
+export { canPromote, decimalType, isIcebergPrimitiveType } from './primitive-types.js';
 export { liveDataFiles } from './scan.js';
 export { currentSchema, currentSnapshot, newTableMetadata, tableSummary, withSchema } from './table-metadata.js';
 export type { NewTableInput } from './table-metadata.js';
