@@ -13,4 +13,13 @@ npm run --silent lint
 log "build"
 npm run --silent build
 log "tests"
-npx --no-install vitest run "$@"
+results="$(mktemp)"
+status=0
+npx --no-install vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
+# One closing line in the plain form CI reads: "tests: N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$results" || status=1
+rm -f "$results"
+exit "$status"
