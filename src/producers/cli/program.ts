@@ -18,6 +18,21 @@ export function buildProgram(): Command {
     .option('--json', 'print machine-readable JSON')
     .option('-q, --quiet', 'no progress output')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  floodgate demo                                   walk through write-audit-publish with sample data',
+        '  floodgate lake branch create dev',
+        "  floodgate lake import taxi.trips 'data/*.parquet' --branch dev",
+        '  floodgate lake query "SELECT count(*) FROM taxi.trips" --ref dev',
+        '  floodgate lake merge dev --into main',
+        '',
+        'Environment: FLOODGATE_HOME, FLOODGATE_CATALOG_URL (postgres://...), FLOODGATE_SOURCE_ROOTS,',
+        'FLOODGATE_S3_ENDPOINT and more: see the README. Exit codes: 0 ok, 2 bad input, 4 conflict, 1 other.',
+      ].join('\n'),
+    )
     .exitOverride();
   program.addCommand(demoCommand());
   program.addCommand(lakeCommand());
