@@ -1,0 +1,4 @@
+export { Ledger } from './ledger.js';
+export type { LedgerRedis, ListRunsOptions, RunChange } from './ledger.js';
+export { RUN_STATUSES, TERMINAL_STATUSES } from './types.js';
+export type { RunError, RunPatch, RunRecord, RunStatus, Stage, StatusChange } from './types.js';
