@@ -15,7 +15,7 @@ import { parseTableName, validateRefName } from '../names.js';
 import type { Duck } from './engine/duck.js';
 import { writeDataFiles } from './engine/write.js';
 import { requireRef } from './refs.js';
-import { resolveSource, type ObjectStore } from './sources/index.js';
+import { resolveSource, type ObjectStore } from '../../sources/index.js';
 
 export interface ImporterDeps {
   readonly catalog: Catalog;

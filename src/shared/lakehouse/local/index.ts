@@ -5,10 +5,10 @@ import type { Lakehouse } from '../lakehouse.js';
 import { openCatalog } from './catalog/index.js';
 import { localFileIO } from './iceberg/index.js';
 import { LocalLakehouse } from './local-lakehouse.js';
-import { createS3ObjectStore, type ObjectStore } from './sources/index.js';
+import { createS3ObjectStore, type ObjectStore } from '../../sources/index.js';
 
 export { LOCAL_CAPABILITIES } from './local-lakehouse.js';
-export type { ObjectStore } from './sources/index.js';
+export type { ObjectStore } from '../../sources/index.js';
 
 export interface OpenLocalLakehouseOptions {
   /** Where relative source paths resolve from; defaults to the process's working directory. */

@@ -26,7 +26,7 @@ import { runReadOnlyQuery, type BoundTable } from './engine/query.js';
 import { toArrowTable, toRows } from './engine/results.js';
 import { importData, type ImporterDeps } from './importer.js';
 import { requireRef, resolveRef, toCommitInfo, toRefInfo } from './refs.js';
-import type { ObjectStore } from './sources/index.js';
+import type { ObjectStore } from '../../sources/index.js';
 
 export const LOCAL_CAPABILITIES: Capabilities = Object.freeze({
   atomicMultiTablePublish: true,

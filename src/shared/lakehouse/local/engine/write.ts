@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { DataFileInput, IcebergField } from '../iceberg/index.js';
 import type { SchemaPolicy, SourceFormat } from '../../lakehouse.js';
 import { SourceUnreadableError } from '../../errors.js';
-import type { SourceFile } from '../sources/index.js';
+import type { SourceFile } from '../../../sources/index.js';
 import type { Duck } from './duck.js';
 import { planSchema, type SchemaPlan } from './schema-plan.js';
 import { describeSource, duckMessage, sourceRelation } from './source-sql.js';

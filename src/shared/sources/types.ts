@@ -1,4 +1,4 @@
-import type { SourceFormat } from '../../lakehouse.js';
+import type { SourceFormat } from '../lakehouse/lakehouse.js';
 
 /** One file of a resolved source, readable by DuckDB at `localPath`. */
 export interface SourceFile {

@@ -1,5 +1,5 @@
-import type { SourceFormat } from '../../lakehouse.js';
-import { InvalidInputError } from '../../errors.js';
+import type { SourceFormat } from '../lakehouse/lakehouse.js';
+import { InvalidInputError } from '../lakehouse/errors.js';
 
 const BY_EXTENSION: ReadonlyArray<readonly [RegExp, SourceFormat]> = [
   [/\.(parquet|pq)$/i, 'parquet'],

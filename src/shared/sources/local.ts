@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
-import { SourceNotAllowedError, SourceNotFoundError, SourceUnreadableError } from '../../errors.js';
+import { SourceNotAllowedError, SourceNotFoundError, SourceUnreadableError } from '../lakehouse/errors.js';
 import { hasGlob } from './format.js';
 import type { SourceFile } from './types.js';
 

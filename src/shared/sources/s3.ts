@@ -4,8 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import picomatch from 'picomatch';
-import type { S3Config } from '../../../config/index.js';
-import { SourceNotAllowedError, SourceNotFoundError, StorageUnavailableError } from '../../errors.js';
+import type { S3Config } from '../config/index.js';
+import { SourceNotAllowedError, SourceNotFoundError, StorageUnavailableError } from '../lakehouse/errors.js';
 import { hasGlob } from './format.js';
 import type { SourceFile } from './types.js';
 
@@ -72,46 +72,60 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : '';
 }
 
-/** Lists the objects an `s3://bucket/prefix/*.parquet` URI names and downloads them to `stagingDir`. */
-export async function fetchS3Files(
-  uri: string,
-  store: ObjectStore,
-  roots: readonly string[],
-  stagingDir: string,
-  onFile: (done: number, total: number, bytes: number) => void,
-  signal?: AbortSignal,
-): Promise<SourceFile[]> {
+export interface S3Object {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+}
+
+/** Lists the objects an `s3://bucket/prefix/*.parquet` URI names, after checking it against the allowed roots. */
+export async function listS3Objects(uri: string, store: ObjectStore, roots: readonly string[]): Promise<S3Object[]> {
   if (!allowedByRoots(uri, roots)) {
     throw new SourceNotAllowedError(uri, `it is outside the allowed roots (${roots.join(', ')}); set FLOODGATE_SOURCE_ROOTS`);
   }
   const { bucket, key } = parseS3Uri(uri);
   const globbed = hasGlob(key);
   const prefix = globbed ? key.slice(0, key.search(/[*?[\]{}]/)) : key;
-  const matches = globbed ? picomatch(key, { dot: false }) : (candidate: string) =>
-    candidate === key || key === '' || candidate.startsWith(key.endsWith('/') ? key : `${key}/`);
+  const matches = globbed
+    ? picomatch(key, { dot: false })
+    : (candidate: string) => candidate === key || key === '' || candidate.startsWith(key.endsWith('/') ? key : `${key}/`);
 
-  const objects: Array<{ key: string; size: number; etag: string }> = [];
+  const objects: S3Object[] = [];
   try {
-    for await (const object of store.list(bucket, prefix)) if (matches(object.key)) objects.push(object);
+    for await (const object of store.list(bucket, prefix)) if (matches(object.key)) objects.push({ bucket, ...object });
   } catch (error) {
     if (errorName(error) === 'NoSuchBucket') throw new SourceNotFoundError(uri);
     throw new StorageUnavailableError(`cannot list ${uri}: ${(error as Error).message}`, error);
   }
   if (objects.length === 0) throw new SourceNotFoundError(uri);
-  objects.sort((a, b) => a.key.localeCompare(b.key));
+  return objects.sort((a, b) => a.key.localeCompare(b.key));
+}
 
+/** Downloads listed objects into `stagingDir`, one at a time, reporting each. */
+export async function downloadS3Objects(
+  objects: readonly S3Object[],
+  store: ObjectStore,
+  stagingDir: string,
+  onFile: (done: number, total: number, bytes: number) => void,
+  signal?: AbortSignal,
+): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
   let bytes = 0;
   for (const [index, object] of objects.entries()) {
     const localPath = path.join(stagingDir, `${String(index).padStart(6, '0')}-${path.basename(object.key)}`);
     try {
-      await store.download(bucket, object.key, localPath, signal);
+      await store.download(object.bucket, object.key, localPath, signal);
     } catch (error) {
-      throw new StorageUnavailableError(`cannot download s3://${bucket}/${object.key}: ${(error as Error).message}`, error);
+      throw new StorageUnavailableError(`cannot download s3://${object.bucket}/${object.key}: ${(error as Error).message}`, error);
     }
     bytes += object.size;
     onFile(index + 1, objects.length, bytes);
-    files.push({ uri: `s3://${bucket}/${object.key}`, localPath, size: object.size, version: object.etag });
+    files.push({ uri: s3Uri(object), localPath, size: object.size, version: object.etag });
   }
   return files;
+}
+
+export function s3Uri(object: S3Object): string {
+  return `s3://${object.bucket}/${object.key}`;
 }

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { SourceNotAllowedError } from '../../errors.js';
-import type { ImportProgress, SourceFormat } from '../../lakehouse.js';
+import { SourceNotAllowedError } from '../lakehouse/errors.js';
+import type { ImportProgress, SourceFormat } from '../lakehouse/lakehouse.js';
 import { inferFormat } from './format.js';
 import { listLocalFiles } from './local.js';
-import { fetchS3Files, type ObjectStore } from './s3.js';
+import { downloadS3Objects, listS3Objects, s3Uri, type ObjectStore } from './s3.js';
 import type { ResolvedSource } from './types.js';
 
 export { createS3ObjectStore, parseS3Uri } from './s3.js';
@@ -23,21 +23,48 @@ export interface ResolveSourceOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
 }
 
-/** Turns a source URI into local files DuckDB can read, after checking it against the allowed roots. */
-export async function resolveSource(source: string, options: ResolveSourceOptions): Promise<ResolvedSource> {
-  options.onProgress?.({ phase: 'resolving' });
+function checkScheme(source: string): void {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^(file|s3):\/\//.test(source)) {
     const scheme = source.slice(0, source.indexOf(':'));
     throw new SourceNotAllowedError(source, `scheme ${scheme}:// is not supported (use a path, file:// or s3://)`);
   }
+}
+
+/** One file of a source listing: with uri, size and version it fingerprints the file. */
+export interface ListedFile {
+  readonly uri: string;
+  readonly size: number;
+  readonly version: string;
+}
+
+/**
+ * Lists a source without reading or downloading it, after the same checks an import makes:
+ * what producers fingerprint to derive a run id.
+ */
+export async function listSource(
+  source: string,
+  options: Pick<ResolveSourceOptions, 'roots' | 'cwd' | 'objectStore' | 'format'>,
+): Promise<{ files: ListedFile[]; format: SourceFormat }> {
+  checkScheme(source);
+  const files: ListedFile[] = source.startsWith('s3://')
+    ? (await listS3Objects(source, options.objectStore(), options.roots)).map((o) => ({ uri: s3Uri(o), size: o.size, version: o.etag }))
+    : (await listLocalFiles(source, options.roots, options.cwd)).map(({ uri, size, version }) => ({ uri, size, version }));
+  return { files, format: inferFormat(source, files.map((f) => f.uri), options.format) };
+}
+
+/** Turns a source URI into local files DuckDB can read, after checking it against the allowed roots. */
+export async function resolveSource(source: string, options: ResolveSourceOptions): Promise<ResolvedSource> {
+  options.onProgress?.({ phase: 'resolving' });
+  checkScheme(source);
   if (source.startsWith('s3://')) {
     const stagingDir = path.join(options.stagingRoot, crypto.randomUUID());
     const cleanup = async () => fs.rm(stagingDir, { recursive: true, force: true });
     try {
-      const files = await fetchS3Files(
-        source,
-        options.objectStore(),
-        options.roots,
+      const store = options.objectStore();
+      const objects = await listS3Objects(source, store, options.roots);
+      const files = await downloadS3Objects(
+        objects,
+        store,
         stagingDir,
         (filesDone, filesTotal, bytesDone) =>
           options.onProgress?.({ phase: 'downloading', filesDone, filesTotal, bytesDone }),
