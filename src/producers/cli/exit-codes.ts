@@ -23,12 +23,14 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'REF_PROTECTED',
   'QUERY_NOT_ALLOWED',
   'QUERY_FAILED',
+  'CHECKS_INVALID',
   'CONFIG_INVALID',
 ]);
 
 const CONFLICT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['MERGE_CONFLICT', 'REF_CHANGED', 'REF_EXISTS', 'TABLE_CHANGED']);
 
 export function exitCodeFor(code: ErrorCode): number {
+  if (code === 'AUDIT_FAILED') return EXIT.auditFailed;
   if (BAD_INPUT.has(code)) return EXIT.badInput;
   if (CONFLICT.has(code)) return EXIT.conflict;
   return EXIT.error;

@@ -50,6 +50,18 @@ const envSchema = z.object({
   FLOODGATE_DUCKDB_MEMORY_LIMIT: byteSize.default(1_000_000_000),
   FLOODGATE_DUCKDB_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   FLOODGATE_AUTHOR: z.string().min(1).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis://[user:password@]host:port[/db] or rediss:// for TLS').optional(),
+  FLOODGATE_REDIS_PREFIX: z
+    .string()
+    .regex(/^\{?[A-Za-z0-9_.-]{1,64}\}?$/, 'letters, digits, _ . - (wrap in {} for a Redis Cluster hash tag)')
+    .default('{floodgate}'),
+  FLOODGATE_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  FLOODGATE_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+  FLOODGATE_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(5000),
+  FLOODGATE_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  FLOODGATE_PARK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  FLOODGATE_RETENTION_DAYS: z.coerce.number().min(0.001).max(3650).default(7),
+  FLOODGATE_CONTRACTS: z.string().min(1).optional(),
   USER: z.string().optional(),
 });
 
@@ -76,8 +88,23 @@ export interface LakehouseConfig {
   readonly author: string;
 }
 
+export interface FleetSettings {
+  /** Absent: `floodgate demo` starts a private redis-server; other commands need it. */
+  readonly redisUrl?: string;
+  readonly prefix: string;
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly lockDurationMs: number;
+  readonly leaseTtlMs: number;
+  readonly parkMs: number;
+  readonly retentionSeconds: number;
+  /** Table contracts file (floodgate.yaml), if any. */
+  readonly contractsFile?: string;
+}
+
 export interface Config {
   readonly lakehouse: LakehouseConfig;
+  readonly fleet: FleetSettings;
 }
 
 export interface LoadConfigOptions {
@@ -114,5 +141,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     duckdbThreads: e.FLOODGATE_DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()),
     author: e.FLOODGATE_AUTHOR ?? `${e.USER ?? 'floodgate'}@${os.hostname()}`,
   };
-  return Object.freeze({ lakehouse: Object.freeze(lakehouse) });
+  const fleet: FleetSettings = {
+    ...(e.REDIS_URL === undefined ? {} : { redisUrl: e.REDIS_URL }),
+    prefix: e.FLOODGATE_REDIS_PREFIX,
+    attempts: e.FLOODGATE_ATTEMPTS,
+    backoffMs: e.FLOODGATE_BACKOFF_MS,
+    lockDurationMs: e.FLOODGATE_JOB_LOCK_MS,
+    leaseTtlMs: e.FLOODGATE_LEASE_TTL_MS,
+    parkMs: e.FLOODGATE_PARK_MS,
+    retentionSeconds: Math.round(e.FLOODGATE_RETENTION_DAYS * 86_400),
+    ...(e.FLOODGATE_CONTRACTS === undefined ? {} : { contractsFile: path.resolve(cwd, e.FLOODGATE_CONTRACTS) }),
+  };
+  return Object.freeze({ lakehouse: Object.freeze(lakehouse), fleet: Object.freeze(fleet) });
 }

@@ -53,7 +53,12 @@ export class Ledger {
   }
 
   /** Records a new run; when the run id exists already, returns that record instead. */
-  async create(input: { runId: string; table: string; request: Readonly<Record<string, unknown>> }): Promise<{ created: boolean; record: RunRecord }> {
+  async create(input: {
+    runId: string;
+    table: string;
+    request: Readonly<Record<string, unknown>>;
+    fingerprints?: readonly string[];
+  }): Promise<{ created: boolean; record: RunRecord }> {
     const at = this.now().toISOString();
     const record: RunRecord = {
       runId: input.runId,
@@ -64,6 +69,7 @@ export class Ledger {
       createdAt: at,
       updatedAt: at,
       attempts: {},
+      ...(input.fingerprints === undefined ? {} : { fingerprints: input.fingerprints }),
     };
     if ((await this.redis.set(this.keys.run(input.runId), JSON.stringify(record), 'NX')) === 'OK') {
       await this.redis.zadd(this.keys.runsByTime(), Date.parse(at), input.runId);

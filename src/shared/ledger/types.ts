@@ -56,6 +56,8 @@ export interface RunRecord {
   readonly report?: Readonly<Record<string, unknown>>;
   readonly error?: RunError;
   readonly attempts: Readonly<Partial<Record<Stage, number>>>;
+  /** The source files' fingerprints (uri|size|etag-or-mtime), taken at enqueue. */
+  readonly fingerprints?: readonly string[];
   /** What a backend needs to resume long work after a crash (e.g. a remote job id). */
   readonly resume?: Readonly<Record<string, string>>;
 }

@@ -1,0 +1,96 @@
+import { ChecksInvalidError } from '../errors.js';
+import { parseChecks } from './parse.js';
+import type { Check, Severity } from './schema.js';
+
+/** A check with its final name and severity, ready to compile. */
+export interface ResolvedCheck {
+  readonly name: string;
+  readonly severity: Severity;
+  readonly origin: 'contract' | 'request' | 'default';
+  readonly check: Check;
+}
+
+/** The check every audit runs unless a row_count check is given: an empty batch fails. */
+export const DEFAULT_ROW_COUNT: Check = { type: 'row_count', name: 'row_count', min: 1 };
+
+function keyOf(check: { column?: string | undefined; columns?: readonly string[] | undefined }): string {
+  return check.columns?.join(', ') ?? check.column ?? '';
+}
+
+function shorten(text: string, max = 48): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
+
+/** The name a check gets when it has none, e.g. `not_null(zone)`, `aggregate(mean(fare))`. */
+export function deriveName(check: Check): string {
+  switch (check.type) {
+    case 'not_null':
+    case 'accepted_values':
+    case 'range':
+    case 'pattern':
+    case 'freshness':
+      return `${check.type}(${check.column})`;
+    case 'unique':
+      return `unique(${keyOf(check)})`;
+    case 'aggregate':
+      return `aggregate(${check.function}(${check.column}))`;
+    case 'expression':
+      return `expression(${shorten(check.expression)})`;
+    case 'referential_integrity': {
+      const to = check.toColumns?.join(', ') ?? check.toColumn ?? keyOf(check);
+      return `referential_integrity(${keyOf(check)} -> ${check.to}(${to}))`;
+    }
+    case 'sql':
+      return `sql(${shorten(check.query)})`;
+    default:
+      return check.type;
+  }
+}
+
+function name(checks: readonly Check[], origin: ResolvedCheck['origin'], source: string): ResolvedCheck[] {
+  const explicit = new Map<string, number>();
+  checks.forEach((check, index) => {
+    if (check.name === undefined) return;
+    const first = explicit.get(check.name);
+    if (first !== undefined) {
+      throw new ChecksInvalidError(source, [`checks[${index}].name: ${JSON.stringify(check.name)} is already the name of checks[${first}]`]);
+    }
+    explicit.set(check.name, index);
+  });
+  const taken = new Set(explicit.keys());
+  return checks.map((check) => {
+    let final = check.name;
+    if (final === undefined) {
+      const base = deriveName(check);
+      final = base;
+      for (let n = 2; taken.has(final); n++) final = `${base} #${n}`;
+    }
+    taken.add(final);
+    return { name: final, severity: check.severity ?? 'error', origin, check };
+  });
+}
+
+export interface ResolveChecksInput {
+  /** The request's checks (validated here again, so callers in code get the same errors as files). */
+  readonly checks: readonly unknown[];
+  /** The table contract's checks; a request check with the same name replaces one of these. */
+  readonly contractChecks?: readonly unknown[];
+  /** Add `row_count >= 1` when no row_count check is given (default true). */
+  readonly defaultChecks?: boolean;
+}
+
+/** The checks an audit runs: the contract's, then the request's, then the default row count. */
+export function resolveChecks(input: ResolveChecksInput): ResolvedCheck[] {
+  const request = name(parseChecks([...input.checks], 'checks'), 'request', 'checks');
+  const contract = name(parseChecks([...(input.contractChecks ?? [])], 'contract checks'), 'contract', 'contract checks');
+  const requested = new Set(request.map((c) => c.name));
+  const all = [...contract.filter((c) => !requested.has(c.name)), ...request];
+  if (input.defaultChecks !== false && !all.some((c) => c.check.type === 'row_count')) {
+    const taken = new Set(all.map((c) => c.name));
+    let final = 'row_count';
+    for (let n = 2; taken.has(final); n++) final = `row_count #${n}`;
+    all.push({ name: final, severity: 'error', origin: 'default', check: { ...DEFAULT_ROW_COUNT, name: final } });
+  }
+  return all;
+}

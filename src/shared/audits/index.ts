@@ -1,0 +1,20 @@
+/** Audits: checks declared in JSON or YAML, run as SQL at a ref, one scan for the aggregate checks (docs/audits.md). */
+export { AGGREGATE_FUNCTIONS, CHECK_TYPES, SEVERITIES, checkSchema, checksFileSchema } from './checks/schema.js';
+export type { AggregateFunction, Check, CheckOf, CheckType, Severity } from './checks/schema.js';
+export { formatIssues, parseChecks } from './checks/parse.js';
+export { DEFAULT_ROW_COUNT, deriveName, resolveChecks } from './checks/resolve.js';
+export type { ResolveChecksInput, ResolvedCheck } from './checks/resolve.js';
+export { checksJsonSchema, contractsJsonSchema } from './checks/json-schema.js';
+export { contractFor, loadChecksFile, loadContracts, parseContracts } from './contracts.js';
+export type { Contracts, TableContract } from './contracts.js';
+export { AuditFailedError, ChecksInvalidError } from './errors.js';
+export { MAX_SAMPLE_SIZE, runAudit } from './run/audit.js';
+export type { AuditRequest } from './run/audit.js';
+export type { AuditContext } from './run/env.js';
+export { CHECK_STATUSES } from './report/types.js';
+export type { AuditReport, AuditSummary, CheckResult, CheckStatus, JsonValue, SampleRow, ScanResult } from './report/types.js';
+export { renderMarkdown } from './report/markdown.js';
+export { recordAuditHistory } from './history/record.js';
+export type { RecordAuditHistoryInput, RecordAuditHistoryResult } from './history/record.js';
+export { blockingChecks, summarizeForCommit, warningChecks } from './history/summary.js';
+export { AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE } from './history/tables.js';

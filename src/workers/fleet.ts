@@ -1,0 +1,76 @@
+import type { ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadContracts, type Contracts } from '../shared/audits/index.js';
+import type { Config } from '../shared/config/index.js';
+import type { Lakehouse } from '../shared/lakehouse/lakehouse.js';
+import { Ledger, type Stage } from '../shared/ledger/index.js';
+import { TableLocks } from '../shared/locks/index.js';
+import { noopEvents, noopLogger, noopMetrics, type EventSink, type Logger, type Metrics } from '../shared/observability/ports.js';
+import { connectRedis } from '../shared/redis/connection.js';
+import { redisKeys } from '../shared/redis/keys.js';
+import { createProcessors, type FleetDeps } from './processors/index.js';
+import { createQueues, startWorkers, stageQueues, type FleetQueues, type RunningWorkers } from './runtime.js';
+
+export interface FleetOptions {
+  readonly config: Config;
+  readonly redisUrl: string;
+  readonly lakehouse: Lakehouse;
+  readonly stages: readonly Stage[];
+  readonly concurrency: number;
+  readonly contracts?: Contracts;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly events?: EventSink;
+}
+
+export interface Fleet {
+  readonly deps: FleetDeps;
+  readonly queues: FleetQueues;
+  readonly workers: RunningWorkers;
+  readonly redis: Redis;
+  /** Stops the workers (waiting up to `graceMs` for active jobs) and closes connections. The lakehouse stays open. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Wires the ports, queues and stage workers of one worker process. */
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  const { config } = options;
+  const redis = connectRedis(options.redisUrl, 'worker');
+  const connection = redis as unknown as ConnectionOptions;
+  const keys = redisKeys(config.fleet.prefix);
+  const queues = createQueues(connection, config.fleet);
+  const contracts =
+    options.contracts ?? (config.fleet.contractsFile === undefined ? { tables: {} } : await loadContracts(config.fleet.contractsFile));
+  const deps: FleetDeps = {
+    lakehouse: options.lakehouse,
+    ledger: new Ledger(redis, keys, { retentionSeconds: config.fleet.retentionSeconds }),
+    locks: new TableLocks(redis, keys, { ttlMs: config.fleet.leaseTtlMs }),
+    queues: stageQueues(queues),
+    contracts,
+    logger: options.logger ?? noopLogger,
+    metrics: options.metrics ?? noopMetrics,
+    events: options.events ?? noopEvents,
+    options: { parkMs: config.fleet.parkMs, mainBranch: 'main' },
+  };
+  const workers = startWorkers({
+    connection,
+    config: config.fleet,
+    stages: options.stages,
+    concurrency: options.concurrency,
+    processors: createProcessors(deps),
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+  await workers.ready();
+  return {
+    deps,
+    queues,
+    workers,
+    redis,
+    close: async (graceMs = 30_000) => {
+      await workers.close(graceMs);
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { toFloodgateError, type FloodgateError } from '../../shared/errors/index.js';
+import type { RunPatch, RunRecord, RunStatus, Stage } from '../../shared/ledger/index.js';
+import type { RunOutcome } from '../../shared/observability/ports.js';
+import type { FleetDeps } from './context.js';
+import { wakeNext } from './lease.js';
+
+const EVENT_OF: Record<RunOutcome, string> = {
+  published: 'wap.run.published',
+  audit_failed: 'wap.run.audit.failed',
+  rejected: 'wap.run.rejected',
+  failed: 'wap.run.rejected',
+};
+
+/**
+ * Ends a run: records the outcome, keeps or deletes its branch, releases its table lock and
+ * wakes the next run of the table. Every failure path goes through here, so no lock is left held.
+ */
+export async function finishRun(
+  deps: FleetDeps,
+  record: RunRecord,
+  outcome: RunOutcome & RunStatus,
+  options: { keepBranch: boolean; error?: FloodgateError; stage?: Stage; note?: string; patch?: RunPatch },
+): Promise<RunRecord> {
+  const { runId, table } = record;
+  if (!options.keepBranch && record.branch !== undefined) {
+    await deps.lakehouse.deleteBranch(record.branch, { ifExists: true });
+  }
+  const finished = await deps.ledger.update(runId, {
+    status: outcome,
+    ...(options.note === undefined ? {} : { note: options.note }),
+    patch: {
+      ...options.patch,
+      ...(options.error === undefined
+        ? {}
+        : {
+            error: {
+              code: options.error.code,
+              message: options.error.message,
+              retryable: options.error.retryable,
+              ...(options.stage === undefined ? {} : { stage: options.stage }),
+            },
+          }),
+    },
+  });
+  const next = await deps.locks.release(table, runId);
+  await wakeNext(deps, next);
+  deps.metrics.runFinished(table, outcome);
+  deps.events.emit({
+    event: EVENT_OF[outcome],
+    runId,
+    table,
+    payload: {
+      status: outcome,
+      branch: finished.branch ?? null,
+      commit: finished.publishedCommit ?? finished.writeCommit ?? null,
+      rows: finished.rows ?? 0,
+      ...(options.error === undefined ? {} : { error: options.error.toJSON() }),
+    },
+  });
+  deps.logger.info({ runId, table, status: outcome, error: options.error?.message }, `run ${outcome}`);
+  return finished;
+}
+
+/** The run's error, as the root error type. */
+export function asRunError(error: unknown): FloodgateError {
+  return toFloodgateError(error);
+}

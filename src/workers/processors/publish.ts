@@ -1,0 +1,98 @@
+import { UnrecoverableError } from 'bullmq';
+import { recordAuditHistory, summarizeForCommit, type AuditReport } from '../../shared/audits/index.js';
+import { isFloodgateError } from '../../shared/errors/index.js';
+import { RefChangedError } from '../../shared/lakehouse/errors.js';
+import type { RunRecord } from '../../shared/ledger/index.js';
+import type { FleetDeps, StageJob, StageOutcome } from './context.js';
+import { LeaseLostError, withLease } from './lease.js';
+import { asRunError, finishRun } from './finish.js';
+
+const MERGE_ATTEMPTS = 5;
+
+/** main's commit that published this run, if an earlier attempt got that far. */
+async function publishedCommit(deps: FleetDeps, runId: string): Promise<string | undefined> {
+  const recent = await deps.lakehouse.log(deps.options.mainBranch, { limit: 50 });
+  return recent.find((commit) => commit.properties['floodgate.run-id'] === runId && commit.properties['floodgate.operation'] !== 'import')?.id;
+}
+
+async function tableVersion(deps: FleetDeps, ref: string, table: string): Promise<string | null> {
+  const tables = await deps.lakehouse.listTables(ref);
+  const found = tables.find((t) => t.name === table);
+  return found === undefined ? null : (found.metadataLocation ?? `${found.rows}/${found.files}/${found.bytes}`);
+}
+
+/**
+ * Merges exactly the audited commit into main. The guard is `expectedHead` = the base the
+ * branch was made from. If main moved only because other tables were published meanwhile
+ * (this table's version on main is still the base's), the run's table is merged on top
+ * with a merge commit; the table lock guarantees no other run published this table.
+ */
+async function mergeAudited(deps: FleetDeps, record: RunRecord, properties: Record<string, string>): Promise<string> {
+  const source = `${record.branch ?? ''}@${record.writeCommit ?? ''}`;
+  const main = deps.options.mainBranch;
+  let expectedHead = record.baseCommit ?? '';
+  const baseVersion = await tableVersion(deps, `@${expectedHead}`, record.table);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const merged = await deps.lakehouse.merge(source, {
+        into: main,
+        expectedHead,
+        message: `publish ${record.table} (floodgate run ${record.runId})`,
+        properties,
+      });
+      return merged.commit;
+    } catch (error) {
+      if (!(error instanceof RefChangedError) || attempt >= MERGE_ATTEMPTS) throw error;
+      const head = String(error.details['actual']);
+      if ((await tableVersion(deps, `@${head}`, record.table)) !== baseVersion) {
+        deps.metrics.publishConflict(record.table);
+        throw error;
+      }
+      expectedHead = head;
+    }
+  }
+}
+
+/**
+ * Publish: with the lease still ours (fencing), merge the audited commit into main atomically,
+ * record the audit history, delete the branch and release the table. A re-delivered publish
+ * finds main already holding the run's commit (by `floodgate.run-id`) and just finishes.
+ */
+export function publishProcessor(deps: FleetDeps) {
+  return async (job: StageJob, token?: string, signal?: AbortSignal): Promise<StageOutcome> => {
+    const { runId } = job.data;
+    const record = await deps.ledger.get(runId);
+    if (record === undefined || !['audited', 'publishing'].includes(record.status)) return 'skipped';
+
+    return withLease<StageOutcome>(deps, job, token, 'publish', signal, async (lease) => {
+      try {
+        await deps.ledger.countAttempt(runId, 'publish');
+        await deps.ledger.update(runId, { status: 'publishing' });
+        const report = record.report as unknown as AuditReport;
+        let commit = await publishedCommit(deps, runId);
+        if (commit === undefined) {
+          if (!(await deps.locks.holds(lease))) throw new LeaseLostError(record.table, runId);
+          commit = await mergeAudited(deps, record, { 'floodgate.run-id': runId, ...summarizeForCommit(report) });
+        }
+        let current = await deps.ledger.update(runId, { patch: { publishedCommit: commit } });
+        if (current.resume?.['historyRecorded'] !== 'true') {
+          await recordAuditHistory({ lakehouse: deps.lakehouse, report, branch: deps.options.mainBranch, runId, published: true });
+          current = await deps.ledger.update(runId, { patch: { resume: { ...current.resume, historyRecorded: 'true' } } });
+        }
+        await finishRun(deps, current, 'published', { keepBranch: false });
+        return 'done';
+      } catch (error) {
+        const failure = asRunError(error);
+        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (!failure.retryable || lastAttempt) {
+          const latest = (await deps.ledger.get(runId)) ?? record;
+          // The branch stays: it holds audited data someone may want to publish by hand.
+          await finishRun(deps, latest, 'failed', { keepBranch: true, error: failure, stage: 'publish' });
+          throw new UnrecoverableError(failure.message);
+        }
+        if (isFloodgateError(error)) throw error;
+        throw failure;
+      }
+    });
+  };
+}

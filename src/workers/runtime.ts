@@ -1,0 +1,108 @@
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { QUEUE_NAMES, STAGES, type StageJobData } from '../shared/jobs/index.js';
+import type { Stage } from '../shared/ledger/index.js';
+import type { Logger, Metrics } from '../shared/observability/ports.js';
+import type { FleetSettings as FleetConfig } from '../shared/config/index.js';
+import type { StageProcessor, StageQueue } from './processors/index.js';
+
+export type FleetQueues = Readonly<Record<Stage, Queue<StageJobData>>>;
+
+/** The three stage queues, with retries, backoff with jitter, and retention of finished jobs. */
+export function createQueues(connection: ConnectionOptions, config: FleetConfig): FleetQueues {
+  const make = (stage: Stage) =>
+    new Queue<StageJobData>(QUEUE_NAMES[stage], {
+      connection,
+      prefix: config.prefix,
+      defaultJobOptions: {
+        attempts: config.attempts,
+        backoff: { type: 'exponential', delay: config.backoffMs, jitter: 0.5 },
+        removeOnComplete: { age: config.retentionSeconds },
+        removeOnFail: { age: config.retentionSeconds },
+      },
+    });
+  return { write: make('write'), audit: make('audit'), publish: make('publish') };
+}
+
+/** The queues as the processors see them. */
+export function stageQueues(queues: FleetQueues): Readonly<Record<Stage, StageQueue>> {
+  return queues as unknown as Readonly<Record<Stage, StageQueue>>;
+}
+
+export interface RunningWorkers {
+  readonly stages: readonly Stage[];
+  /** Stops taking jobs, waits up to `graceMs` for active ones, then cancels (they are re-delivered). */
+  close(graceMs: number): Promise<void>;
+  /** Resolves once every worker is connected and polling. */
+  ready(): Promise<void>;
+}
+
+export interface StartWorkersOptions {
+  readonly connection: ConnectionOptions;
+  readonly config: FleetConfig;
+  readonly stages: readonly Stage[];
+  readonly concurrency: number;
+  readonly processors: Readonly<Record<Stage, StageProcessor>>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** One BullMQ worker per stage, in this process. */
+export function startWorkers(options: StartWorkersOptions): RunningWorkers {
+  const workers = options.stages.map((stage) => {
+    const processor = options.processors[stage];
+    const worker = new Worker<StageJobData>(
+      QUEUE_NAMES[stage],
+      // Three parameters, so BullMQ hands us the job's AbortSignal.
+      async (job: Job<StageJobData>, token?: string, signal?: AbortSignal) => {
+        const started = Date.now();
+        try {
+          const outcome = await processor(job, token, signal);
+          options.metrics.stageFinished(stage, 'ok', (Date.now() - started) / 1000);
+          return outcome;
+        } catch (error) {
+          const parked = error instanceof Error && error.name === 'DelayedError';
+          options.metrics.stageFinished(stage, parked ? 'parked' : 'error', (Date.now() - started) / 1000);
+          throw error;
+        }
+      },
+      {
+        connection: options.connection,
+        prefix: options.config.prefix,
+        concurrency: options.concurrency,
+        lockDuration: options.config.lockDurationMs,
+        stalledInterval: options.config.lockDurationMs,
+        maxStalledCount: 50,
+        autorun: true,
+      },
+    );
+    worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const id of jobIds) worker.cancelJob(id, 'lost the BullMQ job lock');
+      options.logger.warn({ stage, jobIds }, 'job lock lost: cancelling the job (it will be re-delivered)');
+    });
+    worker.on('failed', (job, error) => {
+      if (error.name === 'DelayedError') return;
+      options.logger.warn({ stage, runId: job?.data.runId, table: job?.data.table, attempt: job?.attemptsMade, err: error.message }, 'stage attempt failed');
+    });
+    worker.on('error', (error) => options.logger.error({ stage, err: error.message }, 'worker error'));
+    return worker;
+  });
+  return {
+    stages: options.stages,
+    ready: async () => {
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
+    close: async (graceMs: number) => {
+      const closing = Promise.all(workers.map((w) => w.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+      const result = await Promise.race([closing.then(() => 'closed' as const), timeout]);
+      clearTimeout(timer);
+      if (result === 'timeout') {
+        for (const w of workers) w.cancelAllJobs('shutting down');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+    },
+  };
+}
+
+export { STAGES };

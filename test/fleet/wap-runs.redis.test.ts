@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFleetHarness, type FleetHarness } from '../support/fleet.js';
+import { trips, writeFile } from '../support/data.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
+
+const NOT_NULL_ID = [{ type: 'not_null', column: 'id' }];
+
+describe('WAP runs through the three queues (real Redis, local lakehouse)', () => {
+  let redis: TestRedis;
+  let h: FleetHarness;
+  const file = (name: string) => path.join(h.backend.dataDir, name);
+  const mainRows = async (table: string) =>
+    Number((await h.backend.lakehouse.queryRows(`SELECT count(*) AS n FROM ${table}`))[0]?.['n']);
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => redis?.stop());
+  beforeEach(async () => {
+    h = await startFleetHarness(redis.url);
+  });
+  afterEach(async () => h?.stop());
+
+  it('publishes a good batch, records the audit, deletes the branch and frees the table', async () => {
+    await writeFile(file('good.parquet'), trips(1000));
+    const { runId, created } = await h.producer.enqueue({ table: 'taxi.trips', source: file('good.parquet'), checks: NOT_NULL_ID });
+    expect(created).toBe(true);
+    const run = await h.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: 'published', rows: 1000, branch: `wap/taxi.trips/${runId}` });
+    expect(run.history.map((s) => s.status)).toEqual(['queued', 'writing', 'written', 'auditing', 'audited', 'publishing', 'published']);
+    expect(await mainRows('taxi.trips')).toBe(1000);
+    const log = await h.backend.lakehouse.log('main', { limit: 10 });
+    const published = log.find((c) => c.id === run.publishedCommit);
+    expect(published?.properties).toMatchObject({ 'floodgate.run-id': runId, 'floodgate.audit.passed': 'true' });
+    expect(log.filter((c) => c.properties['floodgate.run-id'] === runId && c.properties['floodgate.operation'] !== 'import')).toHaveLength(1);
+    expect(await h.backend.lakehouse.listBranches({ prefix: 'wap/' })).toEqual([]);
+    expect(await h.fleet.deps.locks.holder('taxi.trips')).toBeUndefined();
+    expect(await h.fleet.deps.locks.line('taxi.trips')).toEqual([]);
+    const history = await h.backend.lakehouse.queryRows(`SELECT count(*) AS n FROM _floodgate.audit_results WHERE run_id = '${runId}'`);
+    expect(Number(history[0]?.['n'])).toBeGreaterThan(0);
+  });
+
+  it('ends a failed audit as audit_failed with main untouched, keeping or deleting the branch as asked', async () => {
+    await writeFile(file('good.parquet'), trips(100));
+    await writeFile(file('bad-1.parquet'), `SELECT CASE WHEN id % 10 = 0 THEN NULL ELSE id END AS id, zone, fare, day FROM (${trips(50, 1000)})`);
+    await writeFile(file('bad-2.parquet'), `SELECT CASE WHEN id % 5 = 0 THEN NULL ELSE id END AS id, zone, fare, day FROM (${trips(50, 2000)})`);
+    const good = await h.producer.enqueue({ table: 'taxi.trips', source: file('good.parquet'), checks: NOT_NULL_ID });
+    await h.producer.waitForRun(good.runId, { timeoutMs: 60_000 });
+    const mainBefore = await h.backend.lakehouse.getRef('main');
+
+    const kept = await h.producer.enqueue({ table: 'taxi.trips', source: file('bad-1.parquet'), checks: NOT_NULL_ID });
+    const keptRun = await h.producer.waitForRun(kept.runId, { timeoutMs: 60_000 });
+    expect(keptRun.status).toBe('audit_failed');
+    const report = keptRun.report as { passed: boolean; checks: Array<{ type: string; status: string; failingCount: number }> };
+    expect(report.passed).toBe(false);
+    expect(report.checks.find((c) => c.type === 'not_null')).toMatchObject({ status: 'failed', failingCount: 5 });
+    expect((await h.backend.lakehouse.listBranches({ prefix: 'wap/' })).map((b) => b.name)).toEqual([`wap/taxi.trips/${kept.runId}`]);
+
+    const deleted = await h.producer.enqueue({ table: 'taxi.trips', source: file('bad-2.parquet'), checks: NOT_NULL_ID, onAuditFailure: 'delete' });
+    expect((await h.producer.waitForRun(deleted.runId, { timeoutMs: 60_000 })).status).toBe('audit_failed');
+    expect((await h.backend.lakehouse.listBranches({ prefix: 'wap/' })).map((b) => b.name)).toEqual([`wap/taxi.trips/${kept.runId}`]);
+    expect((await h.backend.lakehouse.getRef('main')).commit).toBe(mainBefore.commit);
+    expect(await mainRows('taxi.trips')).toBe(100);
+    expect(await h.fleet.deps.locks.holder('taxi.trips')).toBeUndefined();
+  });
+
+  it('rejects a corrupt source at once without retries, and main is untouched', async () => {
+    const fs = await import('node:fs/promises');
+    await fs.writeFile(file('corrupt.parquet'), Buffer.from('PAR1 this is not parquet PAR1'));
+    const before = await h.backend.lakehouse.getRef('main');
+    const { runId } = await h.producer.enqueue({ table: 'taxi.trips', source: file('corrupt.parquet') });
+    const run = await h.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: 'rejected', error: { code: 'SOURCE_UNREADABLE', retryable: false, stage: 'write' }, attempts: { write: 1 } });
+    expect((await h.backend.lakehouse.getRef('main')).commit).toBe(before.commit);
+    expect(await h.backend.lakehouse.listBranches({ prefix: 'wap/' })).toEqual([]);
+    expect(await h.fleet.deps.locks.holder('taxi.trips')).toBeUndefined();
+  });
+
+  it('gives one run for a duplicate enqueue, and refuses a bad request before enqueueing anything', async () => {
+    await writeFile(file('a.parquet'), trips(10));
+    const first = await h.producer.enqueue({ table: 'taxi.trips', source: file('a.parquet') });
+    const second = await h.producer.enqueue({ table: 'taxi.trips', source: file('a.parquet') });
+    expect(second).toMatchObject({ runId: first.runId, created: false });
+    const keyed = await h.producer.enqueue({ table: 'taxi.trips', source: file('a.parquet'), idempotencyKey: 'batch-42' });
+    expect(keyed.runId).not.toBe(first.runId);
+    await h.producer.waitForRun(first.runId, { timeoutMs: 60_000 });
+    await h.producer.waitForRun(keyed.runId, { timeoutMs: 60_000 });
+    expect(await mainRows('taxi.trips')).toBe(20);
+
+    await expect(h.producer.enqueue({ table: 'Taxi', source: '', mode: 'upsert', checks: [{ type: 'not_null' }] })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { issues: expect.arrayContaining([expect.objectContaining({ path: 'table' }), expect.objectContaining({ path: 'mode' })]) },
+    });
+    await expect(h.producer.enqueue({ table: 'taxi.trips', source: '/etc/passwd' })).rejects.toMatchObject({ code: 'SOURCE_NOT_ALLOWED' });
+    expect((await h.producer.listRuns()).length).toBe(2);
+  });
+
+  it('publishes runs of one table in enqueue order, and runs of other tables alongside', async () => {
+    for (let i = 0; i < 4; i++) await writeFile(file(`b${i}.parquet`), trips(10 + i, i * 100));
+    const runs = [];
+    for (let i = 0; i < 4; i++) runs.push(await h.producer.enqueue({ table: i < 3 ? 'taxi.trips' : 'taxi.zones', source: file(`b${i}.parquet`) }));
+    const finished = await Promise.all(runs.map((r) => h.producer.waitForRun(r.runId, { timeoutMs: 90_000 })));
+    expect(finished.map((r) => r.status)).toEqual(['published', 'published', 'published', 'published']);
+    const tripsRuns = finished.slice(0, 3);
+    const publishedAt = tripsRuns.map((r) => r.finishedAt ?? '');
+    expect([...publishedAt].sort()).toEqual(publishedAt);
+    expect(await mainRows('taxi.trips')).toBe(10 + 11 + 12);
+    expect(await mainRows('taxi.zones')).toBe(13);
+  });
+});
