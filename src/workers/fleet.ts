@@ -9,6 +9,7 @@ import { noopEvents, noopLogger, noopMetrics, type EventSink, type Logger, type 
 import { connectRedis } from '../shared/redis/connection.js';
 import { redisKeys } from '../shared/redis/keys.js';
 import { createProcessors, type FleetDeps } from './processors/index.js';
+import { runJanitor, runJanitorOnce, type JanitorReport } from './janitor.js';
 import { createQueues, startWorkers, stageQueues, type FleetQueues, type RunningWorkers } from './runtime.js';
 
 export interface FleetOptions {
@@ -28,6 +29,8 @@ export interface Fleet {
   readonly queues: FleetQueues;
   readonly workers: RunningWorkers;
   readonly redis: Redis;
+  /** Runs the janitor now, in this process. */
+  janitor(): Promise<JanitorReport>;
   /** Stops the workers (waiting up to `graceMs` for active jobs) and closes connections. The lakehouse stays open. */
   close(graceMs?: number): Promise<void>;
 }
@@ -62,12 +65,29 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     metrics: deps.metrics,
   });
   await workers.ready();
+  const janitorOptions = { stuckAfterMs: config.fleet.stuckAfterMs, quarantineMs: config.fleet.quarantineMs };
+  const janitor =
+    config.fleet.janitorIntervalMs > 0
+      ? setInterval(() => {
+          runJanitorOnce(deps, redis, keys, janitorOptions).then(
+            (report) => {
+              if (report !== undefined && (report.failedRuns.length > 0 || report.releasedLocks.length > 0 || report.deletedBranches.length > 0)) {
+                deps.logger.info({ ...report }, 'janitor cleaned up');
+              }
+            },
+            (error: unknown) => deps.logger.warn({ err: String(error) }, 'janitor failed; will try again'),
+          );
+        }, config.fleet.janitorIntervalMs)
+      : undefined;
+  janitor?.unref();
   return {
     deps,
     queues,
     workers,
     redis,
+    janitor: () => runJanitor(deps, redis, keys, janitorOptions),
     close: async (graceMs = 30_000) => {
+      clearInterval(janitor);
       await workers.close(graceMs);
       await Promise.all(Object.values(queues).map((q) => q.close()));
       await redis.quit().catch(() => undefined);

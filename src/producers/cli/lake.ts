@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { ImportProgress } from '../../shared/lakehouse/lakehouse.js';
 import { withLakehouse } from './context.js';
+import { auditCommand } from './lake-audit.js';
 import { refCommands } from './lake-refs.js';
 import { formatBytes, formatCsv, formatTable, type Output } from './output.js';
 
@@ -27,6 +28,7 @@ export function lakeCommand(): Command {
   const lake = new Command('lake').description('work with the lakehouse directly: branches, imports, queries, merges');
   lake.addCommand(refCommands('branch'));
   lake.addCommand(refCommands('tag'));
+  lake.addCommand(auditCommand());
 
   lake
     .command('import <table> <source>')

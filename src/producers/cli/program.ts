@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { isFloodgateError } from '../../shared/errors/index.js';
 import { demoCommand } from './demo.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { enqueueCommand, runsCommand } from './fleet-commands.js';
 import { lakeCommand } from './lake.js';
+import { janitorCommand, workerCommand } from './worker-commands.js';
 import { packageVersion } from './version.js';
 
 function overrideExits(command: Command): void {
@@ -35,6 +37,10 @@ export function buildProgram(): Command {
     )
     .exitOverride();
   program.addCommand(demoCommand());
+  program.addCommand(enqueueCommand());
+  program.addCommand(runsCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(janitorCommand());
   program.addCommand(lakeCommand());
   overrideExits(program);
   return program;
@@ -43,7 +49,8 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
-    return EXIT.ok;
+    // Commands that finish with a verdict (enqueue --wait) set process.exitCode themselves.
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;

@@ -62,6 +62,9 @@ const envSchema = z.object({
   FLOODGATE_PARK_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   FLOODGATE_RETENTION_DAYS: z.coerce.number().min(0.001).max(3650).default(7),
   FLOODGATE_CONTRACTS: z.string().min(1).optional(),
+  FLOODGATE_STUCK_AFTER_MS: z.coerce.number().int().min(1000).default(30 * 60_000),
+  FLOODGATE_QUARANTINE_DAYS: z.coerce.number().min(0).max(3650).default(7),
+  FLOODGATE_JANITOR_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   USER: z.string().optional(),
 });
 
@@ -100,6 +103,12 @@ export interface FleetSettings {
   readonly retentionSeconds: number;
   /** Table contracts file (floodgate.yaml), if any. */
   readonly contractsFile?: string;
+  /** A run idle this long with no job left is failed by the janitor. */
+  readonly stuckAfterMs: number;
+  /** How long quarantine branches of audit_failed runs are kept. */
+  readonly quarantineMs: number;
+  /** How often each worker process offers to run the janitor (0: never). */
+  readonly janitorIntervalMs: number;
 }
 
 export interface Config {
@@ -151,6 +160,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     parkMs: e.FLOODGATE_PARK_MS,
     retentionSeconds: Math.round(e.FLOODGATE_RETENTION_DAYS * 86_400),
     ...(e.FLOODGATE_CONTRACTS === undefined ? {} : { contractsFile: path.resolve(cwd, e.FLOODGATE_CONTRACTS) }),
+    stuckAfterMs: e.FLOODGATE_STUCK_AFTER_MS,
+    quarantineMs: Math.round(e.FLOODGATE_QUARANTINE_DAYS * 86_400_000),
+    janitorIntervalMs: e.FLOODGATE_JANITOR_INTERVAL_MS,
   };
   return Object.freeze({ lakehouse: Object.freeze(lakehouse), fleet: Object.freeze(fleet) });
 }

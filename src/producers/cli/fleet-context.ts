@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import type { Config } from '../../shared/config/index.js';
+import { FloodgateError } from '../../shared/errors/index.js';
+import { FloodgateProducer } from '../library.js';
+import { contextOf, type CommandContext } from './context.js';
+
+export function requireRedisUrl(config: Config): string {
+  if (config.fleet.redisUrl === undefined) {
+    throw new FloodgateError('CONFIG_INVALID', 'REDIS_URL is not set: point it at the fleet\'s Redis (e.g. redis://localhost:6379)');
+  }
+  return config.fleet.redisUrl;
+}
+
+export function producerFor(config: Config, redisUrl: string): FloodgateProducer {
+  return new FloodgateProducer({
+    connection: redisUrl,
+    prefix: config.fleet.prefix,
+    sourceRoots: config.lakehouse.sourceRoots,
+    s3: config.lakehouse.s3,
+    retentionSeconds: config.fleet.retentionSeconds,
+    leaseTtlMs: config.fleet.leaseTtlMs,
+  });
+}
+
+/** Connects a producer to the fleet's Redis for one command and always closes it. */
+export async function withProducer<T>(command: Command, fn: (producer: FloodgateProducer, context: CommandContext) => Promise<T>): Promise<T> {
+  const context = contextOf(command);
+  const producer = producerFor(context.config, requireRedisUrl(context.config));
+  try {
+    return await fn(producer, context);
+  } finally {
+    await producer.close();
+  }
+}

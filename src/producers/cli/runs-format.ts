@@ -1,0 +1,47 @@
+import type { RunRecord } from '../../shared/ledger/index.js';
+import { formatTable } from './output.js';
+
+interface FailedCheck {
+  name: string;
+  type?: string;
+  status?: string;
+  failingCount?: number | null;
+  message?: string;
+  sample?: unknown[];
+}
+
+/** The failed error-severity checks of a run's audit report. */
+export function failedChecksOf(run: RunRecord): FailedCheck[] {
+  const checks = (run.report?.['checks'] ?? []) as Array<FailedCheck & { severity?: string }>;
+  return checks.filter((c) => c.severity === 'error' && (c.status === 'failed' || c.status === 'error'));
+}
+
+export function runSummaryLine(run: RunRecord): string {
+  const parts = [`${run.runId}  ${run.table}  ${run.status}`];
+  if (run.rows !== undefined) parts.push(`${run.rows} rows`);
+  if (run.publishedCommit !== undefined) parts.push(`commit ${run.publishedCommit.slice(0, 12)}`);
+  if (run.status === 'audit_failed' && run.branch !== undefined) parts.push(`branch ${run.branch}`);
+  if (run.error !== undefined) parts.push(`${run.error.code}: ${run.error.message}`);
+  return parts.join('  ');
+}
+
+export function runDetails(run: RunRecord): string {
+  const lines = [runSummaryLine(run), ''];
+  lines.push(formatTable(run.history.map((h) => ({ status: h.status, at: h.at, note: h.note ?? '' }))));
+  const failed = failedChecksOf(run);
+  if (failed.length > 0) {
+    lines.push('', 'failed checks:');
+    for (const check of failed) {
+      lines.push(`  ${check.name} (${check.type ?? '?'}): ${check.failingCount ?? '?'} failing${check.message === undefined ? '' : `: ${check.message}`}`);
+      const sample = (check.sample ?? []).slice(0, 5) as Record<string, unknown>[];
+      if (sample.length > 0) lines.push(...formatTable(sample).split('\n').map((l) => `    ${l}`));
+    }
+  }
+  return lines.join('\n');
+}
+
+export function runsTable(runs: readonly RunRecord[]): string {
+  return formatTable(
+    runs.map((r) => ({ run: r.runId, table: r.table, status: r.status, rows: r.rows ?? '', updated: r.updatedAt, branch: r.status === 'audit_failed' ? (r.branch ?? '') : '' })),
+  );
+}

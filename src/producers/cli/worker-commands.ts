@@ -1,0 +1,86 @@
+import { Command } from 'commander';
+import { InvalidInputError } from '../../shared/lakehouse/errors.js';
+import type { Stage } from '../../shared/ledger/index.js';
+import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
+import { createLogger } from '../../shared/observability/logger.js';
+import { redactRedisUrl } from '../../shared/redis/connection.js';
+import { startFleet } from '../../workers/fleet.js';
+import { contextOf } from './context.js';
+import { requireRedisUrl } from './fleet-context.js';
+
+const ALL_STAGES: readonly Stage[] = ['write', 'audit', 'publish'];
+
+function parseStages(value: string): Stage[] {
+  const stages = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = stages.filter((s) => !ALL_STAGES.includes(s as Stage));
+  if (stages.length === 0 || unknown.length > 0) {
+    throw new InvalidInputError(`--stages takes a comma-separated subset of write,audit,publish (got ${value})`);
+  }
+  return [...new Set(stages)] as Stage[];
+}
+
+function positive(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidInputError(`${name} must be a positive number, got ${value}`);
+    return n;
+  };
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('process runs: any subset of the write, audit and publish stages, in this process')
+    .option('--stages <list>', 'stages to run, comma-separated', parseStages, [...ALL_STAGES])
+    .option('--concurrency <n>', 'jobs per stage at once', positive('--concurrency'), 2)
+    .option('--grace <seconds>', 'on SIGTERM, how long active jobs may finish before they are handed back', positive('--grace'), 30)
+    .addHelpText('after', '\nNeeds REDIS_URL. Many worker processes may run at once; scale each stage on its own.')
+    .action(async (options: { stages: Stage[]; concurrency: number; grace: number }, command: Command) => {
+      const { config } = contextOf(command);
+      const redisUrl = requireRedisUrl(config);
+      const logger = createLogger({ bindings: { service: 'floodgate-worker' } });
+      const lakehouse = await openLocalLakehouse(config.lakehouse);
+      const fleet = await startFleet({ config, redisUrl, lakehouse, stages: options.stages, concurrency: Math.floor(options.concurrency), logger });
+      logger.info({ stages: options.stages, concurrency: options.concurrency, redis: redactRedisUrl(redisUrl) }, 'worker ready');
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info({ signal, graceSeconds: options.grace }, 'stopping: no new jobs; active jobs get the grace period');
+          process.removeAllListeners('SIGTERM');
+          process.removeAllListeners('SIGINT');
+          fleet
+            .close(options.grace * 1000)
+            .then(() => lakehouse.close())
+            .then(resolve, (error: unknown) => {
+              logger.error({ err: String(error) }, 'error while stopping');
+              resolve();
+            });
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      logger.info({}, 'worker stopped');
+    });
+}
+
+export function janitorCommand(): Command {
+  return new Command('janitor')
+    .description('clean up once: give up on dead runs and free their tables, delete expired quarantine branches')
+    .action(async (_options: unknown, command: Command) => {
+      const { config, out } = contextOf(command);
+      const redisUrl = requireRedisUrl(config);
+      const lakehouse = await openLocalLakehouse(config.lakehouse);
+      const fleet = await startFleet({ config, redisUrl, lakehouse, stages: [], concurrency: 1 });
+      try {
+        const report = await fleet.janitor();
+        out.result(report, () =>
+          [
+            `released ${report.releasedLocks.length} table claim(s)${report.releasedLocks.map((l) => `\n  ${l.table}: ${l.runId} (${l.reason})`).join('')}`,
+            `failed ${report.failedRuns.length} stuck run(s)${report.failedRuns.map((r) => `\n  ${r}`).join('')}`,
+            `deleted ${report.deletedBranches.length} branch(es)${report.deletedBranches.map((b) => `\n  ${b}`).join('')}`,
+          ].join('\n'),
+        );
+      } finally {
+        await fleet.close(1000);
+        await lakehouse.close();
+      }
+    });
+}

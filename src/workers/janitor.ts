@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis';
+import { TERMINAL_STATUSES, type RunRecord } from '../shared/ledger/index.js';
+import type { Keys } from '../shared/redis/keys.js';
+import type { FleetDeps } from './processors/index.js';
+import { finishRun } from './processors/finish.js';
+import { wakeNext } from './processors/lease.js';
+
+export interface JanitorOptions {
+  /** A run that has not moved for this long, with no job left to move it, is marked failed. */
+  readonly stuckAfterMs: number;
+  /** Quarantine branches of audit_failed runs are deleted this long after the run ended. */
+  readonly quarantineMs: number;
+  readonly now?: () => number;
+}
+
+export interface JanitorReport {
+  readonly releasedLocks: Array<{ table: string; runId: string; reason: string }>;
+  readonly failedRuns: string[];
+  readonly deletedBranches: string[];
+}
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
+}
+
+/** True when some queue still holds a job that will move the run on. */
+async function hasLiveJob(deps: FleetDeps, runId: string): Promise<boolean> {
+  for (const queue of Object.values(deps.queues)) {
+    const job = await queue.getJob(runId);
+    if (job === undefined) continue;
+    const state = await job.getState();
+    if (['active', 'waiting', 'delayed', 'prioritized', 'waiting-children'].includes(state)) return true;
+  }
+  return false;
+}
+
+function idleMs(record: RunRecord, now: number): number {
+  return now - Date.parse(record.updatedAt);
+}
+
+/**
+ * Cleans up after crashes and time: gives up on dead runs (their table goes to the next run in
+ * line), deletes quarantine branches past their retention and leftover branches of runs the
+ * ledger no longer knows, and prunes the ledger's index.
+ */
+export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, options: JanitorOptions): Promise<JanitorReport> {
+  const now = options.now?.() ?? Date.now();
+  const report: JanitorReport = { releasedLocks: [], failedRuns: [], deletedBranches: [] };
+
+  for (const key of await scanKeys(redis, keys.waiting('*'))) {
+    const table = key.slice(keys.waiting('').length);
+    for (const runId of await deps.locks.line(table)) {
+      const record = await deps.ledger.get(runId);
+      if (record !== undefined && !TERMINAL_STATUSES.has(record.status)) {
+        if (idleMs(record, now) < options.stuckAfterMs || (await hasLiveJob(deps, runId))) break;
+        await finishRun(deps, record, 'failed', { keepBranch: true, note: `no progress for ${Math.round(idleMs(record, now) / 1000)} s and no job left` });
+        report.failedRuns.push(runId);
+        report.releasedLocks.push({ table, runId, reason: 'stuck' });
+        continue;
+      }
+      // Finished or forgotten runs never hold a table.
+      await wakeNext(deps, await deps.locks.release(table, runId));
+      report.releasedLocks.push({ table, runId, reason: record === undefined ? 'unknown run' : `run ${record.status}` });
+    }
+  }
+
+  for (const branch of await deps.lakehouse.listBranches({ prefix: 'wap/' })) {
+    const runId = branch.name.split('/').at(-1) ?? '';
+    const record = await deps.ledger.get(runId);
+    const expired =
+      record === undefined ||
+      (record.status === 'audit_failed' && now - Date.parse(record.finishedAt ?? record.updatedAt) > options.quarantineMs) ||
+      ((record.status === 'published' || record.status === 'rejected') && record.finishedAt !== undefined);
+    if (!expired) continue;
+    await deps.lakehouse.deleteBranch(branch.name, { ifExists: true });
+    report.deletedBranches.push(branch.name);
+  }
+  await deps.ledger.prune();
+  return report;
+}
+
+/** Runs the janitor in at most one process at a time (a short Redis lease). */
+export async function runJanitorOnce(deps: FleetDeps, redis: Redis, keys: Keys, options: JanitorOptions): Promise<JanitorReport | undefined> {
+  const lockKey = `${keys.prefix}:janitor`;
+  if ((await redis.set(lockKey, String(process.pid), 'PX', 60_000, 'NX')) !== 'OK') return undefined;
+  try {
+    return await runJanitor(deps, redis, keys, options);
+  } finally {
+    await redis.del(lockKey);
+  }
+}
