@@ -7,6 +7,7 @@ import {
   deriveRunId,
   ingestionRequestSchema,
   stageJobId,
+  stageJobOptions,
   type IngestionRequest,
   type IngestionRequestInput,
   type StageJobData,
@@ -29,6 +30,9 @@ export interface ProducerOptions {
   readonly cwd?: string;
   readonly retentionSeconds?: number;
   readonly leaseTtlMs?: number;
+  /** Attempts per stage for transient errors, and the first backoff (must match the workers'). */
+  readonly attempts?: number;
+  readonly backoffMs?: number;
   readonly events?: EventSink;
   readonly objectStore?: ObjectStore;
 }
@@ -74,7 +78,15 @@ export class FloodgateProducer {
     const keys = redisKeys(prefix);
     this.ledger = new Ledger(this.redis, keys, { retentionSeconds: options.retentionSeconds ?? 7 * 86_400 });
     this.locks = new TableLocks(this.redis, keys, { ttlMs: options.leaseTtlMs ?? 60_000 });
-    this.writeQueue = new Queue<StageJobData>(QUEUE_NAMES.write, { connection: this.redis, prefix });
+    this.writeQueue = new Queue<StageJobData>(QUEUE_NAMES.write, {
+      connection: this.redis,
+      prefix,
+      defaultJobOptions: stageJobOptions({
+        attempts: options.attempts ?? 5,
+        backoffMs: options.backoffMs ?? 2000,
+        retentionSeconds: options.retentionSeconds ?? 7 * 86_400,
+      }),
+    });
   }
 
   /** Waits for the connection (commands fail fast instead of queueing while Redis is away). */

@@ -1,5 +1,5 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { QUEUE_NAMES, STAGES, type StageJobData } from '../shared/jobs/index.js';
+import { QUEUE_NAMES, STAGES, stageJobOptions, type StageJobData } from '../shared/jobs/index.js';
 import type { Stage } from '../shared/ledger/index.js';
 import type { Logger, Metrics } from '../shared/observability/ports.js';
 import type { FleetSettings as FleetConfig } from '../shared/config/index.js';
@@ -13,12 +13,7 @@ export function createQueues(connection: ConnectionOptions, config: FleetConfig)
     new Queue<StageJobData>(QUEUE_NAMES[stage], {
       connection,
       prefix: config.prefix,
-      defaultJobOptions: {
-        attempts: config.attempts,
-        backoff: { type: 'exponential', delay: config.backoffMs, jitter: 0.5 },
-        removeOnComplete: { age: config.retentionSeconds },
-        removeOnFail: { age: config.retentionSeconds },
-      },
+      defaultJobOptions: stageJobOptions(config),
     });
   return { write: make('write'), audit: make('audit'), publish: make('publish') };
 }

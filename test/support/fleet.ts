@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../../src/shared/config/index.js';
 import { FloodgateProducer } from '../../src/producers/library.js';
 import { startFleet, type Fleet } from '../../src/workers/fleet.js';
 import type { Stage } from '../../src/shared/ledger/index.js';
+import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
 import { openLocal, type OpenedBackend } from './backends.js';
 import { uniquePrefix } from './redis.js';
 
@@ -16,7 +17,7 @@ export interface FleetHarness {
 /** A local lakehouse, a worker process's fleet and a producer, on a real Redis with a prefix of their own. */
 export async function startFleetHarness(
   redisUrl: string,
-  options: { stages?: Stage[]; concurrency?: number; env?: Record<string, string> } = {},
+  options: { stages?: Stage[]; concurrency?: number; env?: Record<string, string>; wrap?: (lakehouse: Lakehouse) => Lakehouse } = {},
 ): Promise<FleetHarness> {
   const backend = await openLocal();
   const config = loadConfig(
@@ -36,7 +37,7 @@ export async function startFleetHarness(
   const fleet = await startFleet({
     config,
     redisUrl,
-    lakehouse: backend.lakehouse,
+    lakehouse: options.wrap === undefined ? backend.lakehouse : options.wrap(backend.lakehouse),
     stages: options.stages ?? ['write', 'audit', 'publish'],
     concurrency: options.concurrency ?? 2,
   });
@@ -45,6 +46,8 @@ export async function startFleetHarness(
     prefix: config.fleet.prefix,
     sourceRoots: config.lakehouse.sourceRoots,
     cwd: backend.dataDir,
+    attempts: config.fleet.attempts,
+    backoffMs: config.fleet.backoffMs,
   });
   return {
     backend,

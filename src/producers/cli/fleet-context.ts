@@ -19,6 +19,8 @@ export function producerFor(config: Config, redisUrl: string): FloodgateProducer
     s3: config.lakehouse.s3,
     retentionSeconds: config.fleet.retentionSeconds,
     leaseTtlMs: config.fleet.leaseTtlMs,
+    attempts: config.fleet.attempts,
+    backoffMs: config.fleet.backoffMs,
   });
 }
 

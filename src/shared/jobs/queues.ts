@@ -18,3 +18,20 @@ export interface StageJobData {
 export function stageJobId(runId: string): string {
   return runId;
 }
+
+export interface StageJobPolicy {
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly retentionSeconds: number;
+}
+
+/** Every stage job's options, the same whether a producer or a worker adds it. */
+export function stageJobOptions(policy: StageJobPolicy) {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: policy.backoffMs, jitter: 0.5 },
+    // Finished jobs stay as long as the ledger keeps runs, so a duplicate jobId is still dropped.
+    removeOnComplete: { age: policy.retentionSeconds },
+    removeOnFail: { age: policy.retentionSeconds },
+  } as const;
+}

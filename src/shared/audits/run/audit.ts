@@ -3,6 +3,7 @@ import { TableNotFoundError } from '../../lakehouse/errors.js';
 import type { Lakehouse } from '../../lakehouse/lakehouse.js';
 import { parseTableName } from '../../lakehouse/names.js';
 import { resolveChecks, type ResolvedCheck } from '../checks/resolve.js';
+import type { Check } from '../checks/schema.js';
 import { isScanCheck } from '../compile/scan-checks.js';
 import type { TableContract } from '../contracts.js';
 import { runNotAlreadyLoaded, runVolumeChange } from '../history/checks.js';
@@ -20,8 +21,8 @@ export interface AuditRequest {
   readonly table: string;
   /** Branch, tag, `name@commit` or `@commit`. */
   readonly ref: string;
-  /** The request's checks; validated here (ChecksInvalidError), so plain objects are fine. */
-  readonly checks: readonly unknown[];
+  /** The request's checks. They are validated again here (ChecksInvalidError), as data from a job may not be typed. */
+  readonly checks: readonly Check[];
   /** The table's contract: its checks run too (a request check of the same name replaces one). */
   readonly contract?: TableContract;
   readonly context?: AuditContext;

@@ -1,0 +1,54 @@
+import type { Redis } from 'ioredis';
+import { FloodgateError } from '../../shared/errors/index.js';
+
+/** The part of an ioredis client the API's health checks use. */
+export type ApiRedis = Pick<Redis, 'status' | 'ping' | 'once' | 'off'>;
+
+/** True once the client is connected, waiting up to `ms` for a connection in progress. */
+export async function waitForRedis(redis: ApiRedis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  if (redis.status === 'end' || redis.status === 'close') return false;
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, ms);
+    redis.once('ready', onReady);
+  });
+}
+
+/** True when Redis answers PING within `ms`. */
+export async function pingRedis(redis: ApiRedis, ms: number): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const pong = redis.ping().then(
+    (reply) => reply === 'PONG',
+    () => false,
+  );
+  try {
+    return await Promise.race([pong, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function redisUnavailable(cause?: unknown): FloodgateError {
+  return new FloodgateError('CATALOG_UNAVAILABLE', 'Redis is unreachable; retry later', { retryable: true, cause });
+}
+
+const CONNECTION_FAILURE = /Stream isn't writeable|Connection is closed|Reached the max retries per request|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND/;
+
+/** Whether a foreign error says the Redis connection failed (ioredis has no error classes for it). */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  const code = (error as { code?: unknown }).code;
+  return CONNECTION_FAILURE.test(error.message) || (typeof code === 'string' && CONNECTION_FAILURE.test(code));
+}

@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { StorageUnavailableError } from '../../src/shared/lakehouse/errors.js';
+import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
+import { startFleetHarness, type FleetHarness } from '../support/fleet.js';
+import { trips, writeFile } from '../support/data.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
+
+/** A lakehouse whose methods can be intercepted one call at a time. */
+function intercepting(inner: Lakehouse, hooks: { importData?: () => Promise<void>; logMain?: () => Promise<void> }): Lakehouse {
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'importData' && hooks.importData !== undefined) {
+        return async (...args: Parameters<Lakehouse['importData']>) => {
+          await hooks.importData?.();
+          return target.importData(...args);
+        };
+      }
+      if (property === 'log' && hooks.logMain !== undefined) {
+        return async (...args: Parameters<Lakehouse['log']>) => {
+          if (args[0] === 'main') await hooks.logMain?.();
+          return target.log(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('failure handling (real Redis)', () => {
+  let redis: TestRedis;
+  let h: FleetHarness | undefined;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => redis?.stop());
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('retries a transient error with backoff and then publishes once', async () => {
+    let failures = 2;
+    h = await startFleetHarness(redis.url, {
+      wrap: (lake) =>
+        intercepting(lake, {
+          importData: async () => {
+            if (failures-- > 0) throw new StorageUnavailableError('object store timed out');
+          },
+        }),
+    });
+    const source = await writeFile(path.join(h.backend.dataDir, 'a.parquet'), trips(20));
+    const { runId } = await h.producer.enqueue({ table: 'taxi.trips', source });
+    const run = await h.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: 'published', attempts: { write: 3 } });
+    expect(Number((await h.backend.lakehouse.queryRows('SELECT count(*) AS n FROM taxi.trips'))[0]?.['n'])).toBe(20);
+  });
+
+  it('fails a run whose transient errors outlast its attempts, releasing the table', async () => {
+    h = await startFleetHarness(redis.url, {
+      env: { FLOODGATE_ATTEMPTS: '2' },
+      wrap: (lake) => intercepting(lake, { importData: async () => Promise.reject(new StorageUnavailableError('down')) }),
+    });
+    const source = await writeFile(path.join(h.backend.dataDir, 'a.parquet'), trips(5));
+    const { runId } = await h.producer.enqueue({ table: 'taxi.trips', source });
+    const run = await h.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'STORAGE_UNAVAILABLE', retryable: true }, attempts: { write: 2 } });
+    expect(await h.fleet.deps.locks.holder('taxi.trips')).toBeUndefined();
+    expect(await h.backend.lakehouse.listBranches({ prefix: 'wap/' })).toEqual([]);
+  });
+
+  it('never lets a run whose lease was taken publish while the new holder has the table', async () => {
+    let steal: (() => Promise<void>) | undefined;
+    h = await startFleetHarness(redis.url, {
+      env: { FLOODGATE_PARK_MS: '500' },
+      wrap: (lake) => intercepting(lake, { logMain: async () => steal?.() }),
+    });
+    const harness = h;
+    const source = await writeFile(path.join(harness.backend.dataDir, 'a.parquet'), trips(5));
+    const before = await harness.backend.lakehouse.getRef('main');
+    let victim = '';
+    steal = async () => {
+      const record = (await harness.producer.listRuns()).find((r) => r.status === 'publishing');
+      if (record === undefined || victim !== '') return;
+      victim = record.runId;
+      // What the janitor does to a run it believes dead: its claim goes, and the next run takes the table.
+      await harness.fleet.deps.locks.release('taxi.trips', record.runId);
+      await harness.fleet.deps.locks.enqueue('taxi.trips', 'thief');
+      await harness.fleet.deps.locks.acquire('taxi.trips', 'thief');
+    };
+    const { runId } = await harness.producer.enqueue({ table: 'taxi.trips', source });
+    await expect.poll(() => victim, { timeout: 30_000 }).toBe(runId);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await harness.producer.getRun(runId))?.status).toBe('publishing');
+    expect((await harness.backend.lakehouse.getRef('main')).commit).toBe(before.commit);
+
+    steal = undefined;
+    await harness.fleet.deps.locks.release('taxi.trips', 'thief');
+    const run = await harness.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(run.status).toBe('published');
+    const published = (await harness.backend.lakehouse.log('main', { limit: 20 })).filter(
+      (c) => c.properties['floodgate.run-id'] === runId && c.properties['floodgate.operation'] !== 'import',
+    );
+    expect(published).toHaveLength(1);
+  });
+
+  it('lets the janitor fail a stuck run and hand its table to the next run', async () => {
+    h = await startFleetHarness(redis.url, { stages: [], env: { FLOODGATE_STUCK_AFTER_MS: '1000', FLOODGATE_JANITOR_INTERVAL_MS: '0' } });
+    const source = await writeFile(path.join(h.backend.dataDir, 'a.parquet'), trips(5));
+    const { runId } = await h.producer.enqueue({ table: 'taxi.trips', source });
+    // Its job disappears (a lost queue), so nothing will ever move the run on.
+    await h.fleet.queues.write.remove(runId);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const report = await h.fleet.janitor();
+    expect(report.failedRuns).toEqual([runId]);
+    expect((await h.producer.getRun(runId))?.status).toBe('failed');
+    expect(await h.fleet.deps.locks.line('taxi.trips')).toEqual([]);
+  });
+});
