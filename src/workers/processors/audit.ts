@@ -1,8 +1,9 @@
 import { UnrecoverableError } from 'bullmq';
 import { contractFor, runAudit, type AuditReport } from '../../shared/audits/index.js';
 import { stageJobId, type IngestionRequest } from '../../shared/jobs/index.js';
+import { TERMINAL_STATUSES } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
-import { asRunError, finishRun } from './finish.js';
+import { asRunError, finishRun, settleFinished } from './finish.js';
 import { withLease } from './lease.js';
 
 /** A compact form of the report for events and the ledger's failure summary. */
@@ -26,41 +27,46 @@ export function auditProcessor(deps: FleetDeps) {
   return async (job: StageJob, token?: string, signal?: AbortSignal): Promise<StageOutcome> => {
     const { runId } = job.data;
     const record = await deps.ledger.get(runId);
-    if (record === undefined || !['written', 'auditing', 'audited'].includes(record.status)) return 'skipped';
+    if (record === undefined) return 'skipped';
+    if (TERMINAL_STATUSES.has(record.status)) return settleFinished(deps, record);
+    if (record.status === 'audited') {
+      // Re-delivered after the audit passed: only make sure the run was handed on.
+      await deps.queues.publish.add('publish', job.data, { jobId: stageJobId(runId) });
+      return 'done';
+    }
+    if (!['written', 'auditing'].includes(record.status)) return 'skipped';
     const request = record.request as unknown as IngestionRequest;
 
     return withLease<StageOutcome>(deps, job, token, 'audit', signal, async (_lease, leaseSignal) => {
       try {
-        if (record.status !== 'audited') {
-          await deps.ledger.countAttempt(runId, 'audit');
-          await deps.ledger.update(runId, { status: 'auditing' });
-          const report = await runAudit({
-            lakehouse: deps.lakehouse,
-            table: record.table,
-            ref: `${record.branch ?? ''}@${record.writeCommit ?? ''}`,
-            checks: request.checks,
-            contract: contractFor(deps.contracts, record.table),
-            context: {
-              runId,
-              ...(record.rows === undefined ? {} : { rowsAdded: record.rows }),
-              ...(record.fingerprints === undefined ? {} : { fingerprints: record.fingerprints }),
-              historyRef: deps.options.mainBranch,
-            },
-            signal: leaseSignal,
+        await deps.ledger.countAttempt(runId, 'audit');
+        await deps.ledger.update(runId, { status: 'auditing' });
+        const report = await runAudit({
+          lakehouse: deps.lakehouse,
+          table: record.table,
+          ref: `${record.branch ?? ''}@${record.writeCommit ?? ''}`,
+          checks: request.checks,
+          contract: contractFor(deps.contracts, record.table),
+          context: {
+            runId,
+            ...(record.rows === undefined ? {} : { rowsAdded: record.rows }),
+            ...(record.fingerprints === undefined ? {} : { fingerprints: record.fingerprints }),
+            historyRef: deps.options.mainBranch,
+          },
+          signal: leaseSignal,
+        });
+        const stored = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
+        if (!report.passed) {
+          deps.events.emit({ event: 'wap.run.audit.failed', runId, table: record.table, payload: { failedChecks: failedChecks(report) } });
+          const latest = await deps.ledger.update(runId, { patch: { report: stored } });
+          await finishRun(deps, latest, 'audit_failed', {
+            keepBranch: request.onAuditFailure !== 'delete',
+            note: failedChecks(report).map((c) => c.name).join(', '),
           });
-          const stored = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
-          if (!report.passed) {
-            deps.events.emit({ event: 'wap.run.audit.failed', runId, table: record.table, payload: { failedChecks: failedChecks(report) } });
-            const latest = await deps.ledger.update(runId, { patch: { report: stored } });
-            await finishRun(deps, latest, 'audit_failed', {
-              keepBranch: request.onAuditFailure !== 'delete',
-              note: failedChecks(report).map((c) => c.name).join(', '),
-            });
-            return 'done';
-          }
-          await deps.ledger.update(runId, { status: 'audited', patch: { report: stored } });
-          deps.events.emit({ event: 'wap.run.audit.passed', runId, table: record.table, payload: { checks: report.checks.length } });
+          return 'done';
         }
+        await deps.ledger.update(runId, { status: 'audited', patch: { report: stored } });
+        deps.events.emit({ event: 'wap.run.audit.passed', runId, table: record.table, payload: { checks: report.checks.length } });
         await deps.queues.publish.add('publish', job.data, { jobId: stageJobId(runId) });
         return 'done';
       } catch (error) {

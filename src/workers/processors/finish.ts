@@ -65,3 +65,12 @@ export async function finishRun(
 export function asRunError(error: unknown): FloodgateError {
   return toFloodgateError(error);
 }
+
+/**
+ * For a re-delivered job of a run that already finished: a crash may have come between the
+ * ledger's final update and the lock release, so release (idempotently) and wake the next run.
+ */
+export async function settleFinished(deps: FleetDeps, record: RunRecord): Promise<'skipped'> {
+  await wakeNext(deps, await deps.locks.release(record.table, record.runId));
+  return 'skipped';
+}

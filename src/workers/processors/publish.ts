@@ -2,10 +2,10 @@ import { UnrecoverableError } from 'bullmq';
 import { recordAuditHistory, summarizeForCommit, type AuditReport } from '../../shared/audits/index.js';
 import { isFloodgateError } from '../../shared/errors/index.js';
 import { RefChangedError } from '../../shared/lakehouse/errors.js';
-import type { RunRecord } from '../../shared/ledger/index.js';
+import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 import { LeaseLostError, withLease } from './lease.js';
-import { asRunError, finishRun } from './finish.js';
+import { asRunError, finishRun, settleFinished } from './finish.js';
 
 const MERGE_ATTEMPTS = 5;
 
@@ -62,7 +62,9 @@ export function publishProcessor(deps: FleetDeps) {
   return async (job: StageJob, token?: string, signal?: AbortSignal): Promise<StageOutcome> => {
     const { runId } = job.data;
     const record = await deps.ledger.get(runId);
-    if (record === undefined || !['audited', 'publishing'].includes(record.status)) return 'skipped';
+    if (record === undefined) return 'skipped';
+    if (TERMINAL_STATUSES.has(record.status)) return settleFinished(deps, record);
+    if (!['audited', 'publishing'].includes(record.status)) return 'skipped';
 
     return withLease<StageOutcome>(deps, job, token, 'publish', signal, async (lease) => {
       try {

@@ -2,9 +2,9 @@ import { UnrecoverableError } from 'bullmq';
 import { contractFor } from '../../shared/audits/index.js';
 import { runBranch, stageJobId } from '../../shared/jobs/index.js';
 import type { IngestionRequest } from '../../shared/jobs/index.js';
-import type { RunRecord } from '../../shared/ledger/index.js';
+import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
-import { asRunError, finishRun } from './finish.js';
+import { asRunError, finishRun, settleFinished } from './finish.js';
 import { withLease } from './lease.js';
 
 /** The run's own import commit on its branch, when an earlier attempt got that far. */
@@ -26,7 +26,14 @@ export function writeProcessor(deps: FleetDeps) {
   return async (job: StageJob, token?: string, signal?: AbortSignal): Promise<StageOutcome> => {
     const { runId } = job.data;
     const record = await deps.ledger.get(runId);
-    if (record === undefined || !['queued', 'writing', 'written'].includes(record.status)) return 'skipped';
+    if (record === undefined) return 'skipped';
+    if (TERMINAL_STATUSES.has(record.status)) return settleFinished(deps, record);
+    if (!['queued', 'writing', 'written'].includes(record.status)) return 'skipped';
+    if (record.writeCommit !== undefined) {
+      // Re-delivered after the write finished: only make sure the run was handed on.
+      await deps.queues.audit.add('audit', job.data, { jobId: stageJobId(runId) });
+      return 'done';
+    }
     const request = record.request as unknown as IngestionRequest;
     const branch = runBranch(record.table, runId);
 
