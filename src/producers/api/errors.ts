@@ -81,17 +81,16 @@ export function replyWithError(error: unknown, request: FastifyRequest, reply: F
     return reply.code(error.statusCode).send(errorBody(code, error.message));
   }
   const known = error instanceof FloodgateError ? error : deps.redis.status !== 'ready' || isConnectionError(error) ? redisUnavailable(error) : undefined;
-  if (known !== undefined) {
+  if (known !== undefined && httpStatusFor(known) !== 500) {
     const status = httpStatusFor(known);
     if (status === 503) {
       deps.logger.warn({ ...fields, code: known.code, cause: known.cause instanceof Error ? known.cause.message : undefined }, known.message);
       reply.header('retry-after', '1');
+    } else {
+      deps.logger.debug({ ...fields, code: known.code, status }, known.message);
     }
-    if (status < 500 || status === 503) {
-      if (status < 500) deps.logger.debug({ ...fields, code: known.code, status }, known.message);
-      const issues = issuesOf(known);
-      return reply.code(status).send(errorBody(known.code, known.message, { retryable: known.retryable, ...(issues === undefined ? {} : { issues }) }));
-    }
+    const issues = issuesOf(known);
+    return reply.code(status).send(errorBody(known.code, known.message, { retryable: known.retryable, ...(issues === undefined ? {} : { issues }) }));
   }
   deps.logger.error({ ...fields, code: known?.code ?? 'INTERNAL', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'request failed');
   return reply.code(500).send(errorBody('INTERNAL', 'internal error; the server log has the details', { requestId: request.id }));

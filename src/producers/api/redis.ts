@@ -39,6 +39,14 @@ export async function pingRedis(redis: ApiRedis, ms: number): Promise<boolean> {
   }
 }
 
+/** How long a request waits for a connection in progress before it answers 503. */
+export const REDIS_WAIT_MS = 1000;
+
+/** Throws a retryable CATALOG_UNAVAILABLE unless Redis is connected (or connects within REDIS_WAIT_MS). */
+export async function requireRedis(redis: ApiRedis): Promise<void> {
+  if (!(await waitForRedis(redis, REDIS_WAIT_MS))) throw redisUnavailable();
+}
+
 export function redisUnavailable(cause?: unknown): FloodgateError {
   return new FloodgateError('CATALOG_UNAVAILABLE', 'Redis is unreachable; retry later', { retryable: true, cause });
 }

@@ -1,71 +1,115 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { generateTaxiData } from '../../shared/demo/taxi-data.js';
-import type { Lakehouse } from '../../shared/lakehouse/lakehouse.js';
+import { DEMO_CHECKS, generateTaxiData } from '../../shared/demo/taxi-data.js';
+import type { RunRecord } from '../../shared/ledger/index.js';
 import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
-import { loadConfig } from '../../shared/config/index.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../shared/redis/embedded.js';
+import { startFleet } from '../../workers/fleet.js';
+import { FloodgateProducer } from '../library.js';
 import { contextOf } from './context.js';
+import { EXIT } from './exit-codes.js';
 import { formatTable, type Output } from './output.js';
+import { failedChecksOf } from './runs-format.js';
 
-async function show(lake: Lakehouse, out: Output, title: string, sql: string, ref: string): Promise<void> {
-  out.progress(`\n${title}  [${ref}]\n  ${sql}`);
-  process.stdout.write(`${formatTable(await lake.queryRows(sql, { ref }))}\n`);
+const TABLE = 'taxi.trips';
+
+interface DemoRun {
+  runId: string;
+  table: string;
+  status: string;
+  rows: number | null;
+  branch: string | null;
+  commit: string | null;
+  failedChecks: Array<{ name: string; type: string; failingCount: number | null; sample: unknown[] }>;
+}
+
+function summarize(run: RunRecord): DemoRun {
+  return {
+    runId: run.runId,
+    table: run.table,
+    status: run.status,
+    rows: run.rows ?? null,
+    branch: run.status === 'published' ? null : (run.branch ?? null),
+    commit: run.publishedCommit ?? null,
+    failedChecks: failedChecksOf(run).map((c) => ({ name: c.name, type: c.type ?? '', failingCount: c.failingCount ?? null, sample: (c.sample ?? []).slice(0, 5) })),
+  };
+}
+
+function printRun(out: Output, label: string, run: DemoRun): void {
+  if (run.status === 'published') {
+    out.progress(`\n${label} batch: PUBLISHED ${run.rows ?? 0} rows to main as commit ${run.commit ?? '?'} (run ${run.runId})`);
+    return;
+  }
+  out.progress(`\n${label} batch: ${run.status.toUpperCase()} (run ${run.runId}); main is untouched`);
+  if (run.branch !== null) out.progress(`  quarantined on branch ${run.branch} for inspection`);
+  for (const check of run.failedChecks) {
+    out.progress(`  failed check ${check.name}: ${check.failingCount ?? '?'} failing rows; sample:`);
+    const sample = check.sample as Record<string, unknown>[];
+    if (sample.length > 0) out.progress(formatTable(sample).split('\n').map((l) => `    ${l}`).join('\n'));
+  }
 }
 
 /**
- * A walk through the embedded lakehouse: write a batch to an isolated branch, look at it
- * there and on main, check it, and publish it atomically; a bad batch stays quarantined.
+ * The whole fleet in one process on the embedded lakehouse: a private Redis unless REDIS_URL
+ * is set, producers enqueueing a good and a bad batch of taxi trips, and the three stage workers.
  */
-async function runWalkthrough(lake: Lakehouse, out: Output, dataDir: string): Promise<void> {
-  out.progress(`generating sample taxi trips in ${dataDir}...`);
-  const data = await generateTaxiData(dataDir);
-  const run = Date.now().toString(36);
-
-  for (const [label, file] of [['good', data.good], ['bad', data.bad]] as const) {
-    const branch = `wap/taxi.trips/demo-${label}-${run}`;
-    const base = await lake.getRef('main');
-    out.progress(`\n== ${label} batch: write to ${branch} (from main@${base.commit.slice(0, 12)})`);
-    await lake.createBranch(branch, { from: 'main' });
-    const imported = await lake.importData({ table: 'taxi.trips', source: file, branch, mode: 'append' });
-    out.progress(`imported ${imported.rows} rows as commit ${imported.commit.slice(0, 12)}; main does not see them yet`);
-    await show(lake, out, 'rows on main', 'SELECT count(*) AS rows FROM taxi.trips', 'main').catch(() =>
-      out.progress('  (taxi.trips does not exist on main yet)'),
-    );
-    const checkSql =
-      "SELECT count(*) FILTER (WHERE fare < 0) AS negative_fares, count(*) FILTER (WHERE pickup_at IS NULL) AS null_pickups, count(*) FILTER (WHERE payment_type NOT IN ('card', 'cash', 'app')) AS unknown_payment FROM taxi.trips";
-    const [checks] = await lake.queryRows(checkSql, { ref: branch });
-    await show(lake, out, 'audit on the branch', checkSql, branch);
-    const failed = Object.entries(checks ?? {}).filter(([, value]) => Number(value) > 0);
-    if (failed.length === 0) {
-      const merged = await lake.merge(branch, { into: 'main', expectedHead: base.commit });
-      out.progress(`audit passed: published to main as ${merged.commit.slice(0, 12)} (${merged.fastForward ? 'fast-forward' : 'merge commit'})`);
-      await lake.deleteBranch(branch);
-    } else {
-      out.progress(`audit failed (${failed.map(([k, v]) => `${k}=${String(v)}`).join(', ')}): main untouched, ${branch} kept for inspection`);
-    }
-  }
-  await show(lake, out, '\nmain after both runs', 'SELECT count(*) AS rows, sum(fare) AS revenue FROM taxi.trips', 'main');
-  const log = await lake.log('main', { limit: 5 });
-  process.stdout.write(`${formatTable(log.map((c) => ({ commit: c.id.slice(0, 12), message: c.message })))}\n`);
-}
-
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('walk through write-audit-publish on the embedded lakehouse with sample taxi data')
-    .action(async (_options: unknown, command: Command) => {
-      const { out } = contextOf(command);
-      const options = command.optsWithGlobals<{ home?: string }>();
-      const config = loadConfig(process.env, { overrides: options.home === undefined ? {} : { home: options.home } });
-      const dataDir = path.join(config.lakehouse.home, 'demo-data');
-      const lake = await openLocalLakehouse({
-        ...config.lakehouse,
-        sourceRoots: [...config.lakehouse.sourceRoots, dataDir],
-      });
+    .description('run the fleet in one process: publish a good batch of taxi trips and quarantine a bad one')
+    .option('--rows <n>', 'rows per batch', '200000')
+    .addHelpText('after', '\nUses FLOODGATE_HOME (default ./.floodgate). Starts a private redis-server there unless REDIS_URL is set.')
+    .action(async (options: { rows: string }, command: Command) => {
+      const { config, out } = contextOf(command);
+      const home = config.lakehouse.home;
+      const dataDir = path.join(home, 'demo-data');
+      let embedded: EmbeddedRedis | undefined;
+      let redisUrl = config.fleet.redisUrl;
+      if (redisUrl === undefined) {
+        out.progress(`starting a private redis-server under ${path.join(home, 'redis')}...`);
+        embedded = await startEmbeddedRedis({ dir: path.join(home, 'redis') });
+        redisUrl = embedded.url;
+      }
+      const lakehouse = await openLocalLakehouse({ ...config.lakehouse, sourceRoots: [...config.lakehouse.sourceRoots, dataDir] });
       try {
-        await runWalkthrough(lake, out, dataDir);
-        out.progress(`\nlakehouse home: ${config.lakehouse.home} (catalog.db, warehouse/)`);
+        out.progress(`generating ${options.rows} NYC-taxi-like trips per batch in ${dataDir}...`);
+        const data = await generateTaxiData(dataDir, Number(options.rows));
+        const fleet = await startFleet({ config, redisUrl, lakehouse, stages: ['write', 'audit', 'publish'], concurrency: 2 });
+        const producer = new FloodgateProducer({ connection: redisUrl, prefix: config.fleet.prefix, sourceRoots: [dataDir], attempts: config.fleet.attempts, backoffMs: config.fleet.backoffMs });
+        try {
+          const batches = [
+            { label: 'good', source: data.good },
+            { label: 'bad', source: data.bad },
+          ];
+          const enqueued: Array<{ label: string; source: string; runId: string }> = [];
+          for (const batch of batches) {
+            const run = await producer.enqueue({ table: TABLE, source: batch.source, checks: [...DEMO_CHECKS] });
+            out.progress(`enqueued the ${batch.label} batch as run ${run.runId}`);
+            enqueued.push({ ...batch, runId: run.runId });
+          }
+          const finished = await Promise.all(
+            enqueued.map((e) =>
+              producer.waitForRun(e.runId, { timeoutMs: 10 * 60_000, pollMs: 100, onUpdate: (r) => out.progress(`  ${e.label}: ${r.status}`) }),
+            ),
+          );
+          const runs = finished.map(summarize);
+          const [count] = await lakehouse.queryRows(`SELECT count(*) AS rows FROM ${TABLE}`);
+          const main = { [TABLE]: Number(count?.['rows'] ?? 0) };
+          if (out.json) {
+            out.result({ runs, main }, () => '');
+          } else {
+            runs.forEach((run, i) => printRun(out, enqueued[i]?.label ?? '', run));
+            process.stdout.write(`\nmain: ${TABLE} has ${main[TABLE]} rows\n`);
+            out.progress(`\nexplore: floodgate lake log; floodgate runs; floodgate lake query "SELECT count(*) FROM ${TABLE}" --ref <branch>`);
+          }
+          const asDesigned = runs[0]?.status === 'published' && runs[1]?.status === 'audit_failed';
+          process.exitCode = asDesigned ? EXIT.ok : EXIT.error;
+        } finally {
+          await producer.close();
+          await fleet.close(10_000);
+        }
       } finally {
-        await lake.close();
+        await lakehouse.close();
+        await embedded?.stop();
       }
     });
 }

@@ -18,6 +18,10 @@ import { bounds, describeBounds, failingOutcome, plural, toJson, toNumber, type 
  * Checks computed by aggregates over the audited table, so all of them fuse into one scan.
  * Each compiles to a list of aggregate expressions and a function from their values to an
  * outcome. Every expression honours the check's `where` through `FILTER (WHERE ...)`.
+ *
+ * NULLs: a failing-row predicate over a NULL value is itself NULL, which FILTER and WHERE
+ * treat as false, so `accepted_values`, `range`, `pattern` and `expression` ignore NULLs
+ * without saying `IS NOT NULL` (docs/audits.md, "NULLs").
  */
 
 export const SCAN_CHECK_TYPES = [
@@ -105,9 +109,14 @@ function unique(check: UniqueCheck, env: CompileEnv): ScanCheck {
   const keys = (check.columns ?? [check.column as string]).map((name) => env.col(name));
   const where = scope(check);
   const present = [...where, ...keys.map((k) => `${k} IS NOT NULL`)];
-  const key = keys.length === 1 ? (keys[0] as string) : `(${keys.join(', ')})`;
+  // One column: count() and count(DISTINCT) skip NULLs themselves, as a hand-written query would rely on.
+  const [single] = keys;
+  const counts =
+    keys.length === 1 && single !== undefined
+      ? [filtered(`count(${single})`, where), filtered(`count(DISTINCT ${single})`, where)]
+      : [countWhere(present), filtered(`count(DISTINCT (${keys.join(', ')}))`, present)];
   return {
-    aggregates: [countWhere(where), countWhere(present), filtered(`count(DISTINCT ${key})`, present)],
+    aggregates: [countWhere(where), ...counts],
     evaluate: ([checked, withKey, distinct]) =>
       failingOutcome(check, toNumber(withKey) - toNumber(distinct), toNumber(checked), 'repeat a key already seen'),
     failingRows: { conditions: present, duplicatesOf: keys, columns: keys },
@@ -116,7 +125,7 @@ function unique(check: UniqueCheck, env: CompileEnv): ScanCheck {
 
 function acceptedValues(check: AcceptedValuesCheck, env: CompileEnv): ScanCheck {
   const c = env.col(check.column);
-  const failing = `${c} IS NOT NULL AND ${c} NOT IN (${check.values.map(literal).join(', ')})`;
+  const failing = `${c} NOT IN (${check.values.map(literal).join(', ')})`;
   return failingRowsCheck(check, failing, 'have a value not in the accepted list', [c]);
 }
 
@@ -127,7 +136,7 @@ function range(check: RangeCheck, env: CompileEnv): ScanCheck {
   if (check.max !== undefined) within.push(`${c} ${check.maxInclusive === false ? '<' : '<='} ${literal(check.max)}`);
   const lo = check.min === undefined ? '' : `${check.minInclusive === false ? '(' : '['}${check.min}`;
   const hi = check.max === undefined ? '' : `${check.max}${check.maxInclusive === false ? ')' : ']'}`;
-  const failing = `${c} IS NOT NULL AND NOT (${and(within)})`;
+  const failing = `NOT (${and(within)})`;
   return failingRowsCheck(check, failing, `are outside ${lo || '(-∞'}, ${hi || '∞)'}`, [c]);
 }
 
@@ -145,7 +154,7 @@ function pattern(check: PatternCheck, env: CompileEnv): ScanCheck {
   if (check.minLength !== undefined || check.maxLength !== undefined) {
     rules.push(`have a length ${describeBounds(check.minLength, check.maxLength)}`);
   }
-  return failingRowsCheck(check, `${c} IS NOT NULL AND NOT (${and(ok)})`, `do not ${rules.join(' and ')}`, [c]);
+  return failingRowsCheck(check, `NOT (${and(ok)})`, `do not ${rules.join(' and ')}`, [c]);
 }
 
 function rowCount(check: RowCountCheck): ScanCheck {
