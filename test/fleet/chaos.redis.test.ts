@@ -107,7 +107,7 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
 
       const records = (await Promise.all(runs.map((r) => producer.getRun(r.runId)))) as RunRecord[];
       for (const [i, record] of records.entries()) {
-        expect(record.status, `run ${i} (seed ${seed})`).toBe(runs[i]?.good === true ? 'published' : 'audit_failed');
+        expect(record.status, `run ${i} (seed ${seed}): ${JSON.stringify(record.error)} ${JSON.stringify(record.history)}`).toBe(runs[i]?.good === true ? 'published' : 'audit_failed');
       }
 
       const lake = await openLocalLakehouse(config.lakehouse);

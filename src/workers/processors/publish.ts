@@ -1,13 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import { recordAuditHistory, summarizeForCommit, type AuditReport } from '../../shared/audits/index.js';
 import { isFloodgateError } from '../../shared/errors/index.js';
-import { RefChangedError } from '../../shared/lakehouse/errors.js';
+import { MergeConflictError, RefChangedError } from '../../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 import { LeaseLostError, withLease } from './lease.js';
 import { asRunError, finishRun, settleFinished } from './finish.js';
-
-const MERGE_ATTEMPTS = 5;
 
 /** main's commit that published this run, if an earlier attempt got that far. */
 async function publishedCommit(deps: FleetDeps, runId: string): Promise<string | undefined> {
@@ -15,41 +13,26 @@ async function publishedCommit(deps: FleetDeps, runId: string): Promise<string |
   return recent.find((commit) => commit.properties['floodgate.run-id'] === runId && commit.properties['floodgate.operation'] !== 'import')?.id;
 }
 
-async function tableVersion(deps: FleetDeps, ref: string, table: string): Promise<string | null> {
-  const tables = await deps.lakehouse.listTables(ref);
-  const found = tables.find((t) => t.name === table);
-  return found === undefined ? null : (found.metadataLocation ?? `${found.rows}/${found.files}/${found.bytes}`);
-}
-
 /**
- * Merges exactly the audited commit into main. The guard is `expectedHead` = the base the
- * branch was made from. If main moved only because other tables were published meanwhile
- * (this table's version on main is still the base's), the run's table is merged on top
- * with a merge commit; the table lock guarantees no other run published this table.
+ * Merges exactly the audited commit into main. First as a fast-forward guarded by
+ * `expectedHead` = the base the branch was made from. If main has moved since (other tables
+ * were published meanwhile), the catalog merges atomically on top, and refuses with
+ * MergeConflictError if this run's table changed on main since the base; the table lock
+ * means that never happens unless something outside the fleet wrote the table.
  */
 async function mergeAudited(deps: FleetDeps, record: RunRecord, properties: Record<string, string>): Promise<string> {
   const source = `${record.branch ?? ''}@${record.writeCommit ?? ''}`;
-  const main = deps.options.mainBranch;
-  let expectedHead = record.baseCommit ?? '';
-  const baseVersion = await tableVersion(deps, `@${expectedHead}`, record.table);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const merged = await deps.lakehouse.merge(source, {
-        into: main,
-        expectedHead,
-        message: `publish ${record.table} (floodgate run ${record.runId})`,
-        properties,
-      });
-      return merged.commit;
-    } catch (error) {
-      if (!(error instanceof RefChangedError) || attempt >= MERGE_ATTEMPTS) throw error;
-      const head = String(error.details['actual']);
-      if ((await tableVersion(deps, `@${head}`, record.table)) !== baseVersion) {
-        deps.metrics.publishConflict(record.table);
-        throw error;
-      }
-      expectedHead = head;
-    }
+  const options = { into: deps.options.mainBranch, message: `publish ${record.table} (floodgate run ${record.runId})`, properties };
+  try {
+    return (await deps.lakehouse.merge(source, { ...options, expectedHead: record.baseCommit ?? '' })).commit;
+  } catch (error) {
+    if (!(error instanceof RefChangedError)) throw error;
+  }
+  try {
+    return (await deps.lakehouse.merge(source, options)).commit;
+  } catch (error) {
+    if (error instanceof MergeConflictError) deps.metrics.publishConflict(record.table);
+    throw error;
   }
 }
 
