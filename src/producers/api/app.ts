@@ -42,9 +42,18 @@ function connect(url: string, logger: Logger): Redis {
   return redis;
 }
 
-function defaultProducer(options: ApiOptions, redis: Redis): FloodgateProducer {
+function redisFor(options: ApiOptions, logger: Logger): Redis {
+  if (options.redis !== undefined) return options.redis;
+  const url = options.config.fleet.redisUrl;
+  if (url === undefined) throw new FloodgateError('CONFIG_INVALID', 'REDIS_URL is required to run the API');
+  return connect(url, logger);
+}
+
+/** The producer passed in, or one of the API's own on its connection (then closed with the API). */
+function producerFor(options: ApiOptions, redis: Redis): { producer: ApiProducer; close(): Promise<void> } {
+  if (options.producer !== undefined) return { producer: options.producer, close: async () => {} };
   const { fleet, lakehouse } = options.config;
-  return new FloodgateProducer({
+  const producer = new FloodgateProducer({
     connection: redis,
     prefix: fleet.prefix,
     sourceRoots: lakehouse.sourceRoots,
@@ -54,6 +63,7 @@ function defaultProducer(options: ApiOptions, redis: Redis): FloodgateProducer {
     ...(options.events === undefined ? {} : { events: options.events }),
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
+  return { producer, close: () => producer.close() };
 }
 
 async function disconnect(redis: Redis): Promise<void> {
@@ -67,13 +77,10 @@ async function disconnect(redis: Redis): Promise<void> {
  * what it opened (its Redis connection and producer), not what was passed in.
  */
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const { fleet } = options.config;
   if (options.token === '') throw new FloodgateError('CONFIG_INVALID', 'FLOODGATE_API_TOKEN is empty: unset it or give it a value');
-  if (options.redis === undefined && fleet.redisUrl === undefined) throw new FloodgateError('CONFIG_INVALID', 'REDIS_URL is required to run the API');
   const logger = (options.logger ?? noopLogger).child({ component: 'api' });
-  const redis = options.redis ?? connect(fleet.redisUrl as string, logger);
-  const ownProducer = options.producer === undefined ? defaultProducer(options, redis) : undefined;
-  const producer: ApiProducer = options.producer ?? (ownProducer as FloodgateProducer);
+  const redis = redisFor(options, logger);
+  const { producer, close: closeProducer } = producerFor(options, redis);
   const registry = options.registry ?? defaultRegistry();
 
   const app = fastify({
@@ -91,11 +98,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     registerIngestionRoutes(scope, { producer, redis });
     registerRunRoutes(scope, { producer, redis });
   });
-  const closeBoard = registerQueueBoard(app, { redis, prefix: fleet.prefix, ...(options.token === undefined ? {} : { token: options.token }) });
+  const closeBoard = registerQueueBoard(app, { redis, prefix: options.config.fleet.prefix, ...(options.token === undefined ? {} : { token: options.token }) });
 
   app.addHook('onClose', async () => {
     await closeBoard();
-    await ownProducer?.close();
+    await closeProducer();
     if (options.redis === undefined) await disconnect(redis);
   });
   return app;

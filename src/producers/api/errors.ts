@@ -58,8 +58,20 @@ export function httpStatusFor(error: FloodgateError): number {
 
 const FRAMEWORK_CODES: Readonly<Record<number, ApiErrorCode>> = { 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
 
-export function errorBody(code: ApiErrorCode, message: string, extra: { retryable?: boolean; issues?: readonly Issue[]; requestId?: string } = {}): ApiErrorBody {
-  return { error: { code, message, retryable: extra.retryable ?? false, ...(extra.issues === undefined ? {} : { issues: extra.issues }), ...(extra.requestId === undefined ? {} : { requestId: extra.requestId }) } };
+export function errorBody(
+  code: ApiErrorCode,
+  message: string,
+  extra: { retryable?: boolean; issues?: readonly Issue[]; requestId?: string } = {},
+): ApiErrorBody {
+  return {
+    error: {
+      code,
+      message,
+      retryable: extra.retryable ?? false,
+      ...(extra.issues === undefined ? {} : { issues: extra.issues }),
+      ...(extra.requestId === undefined ? {} : { requestId: extra.requestId }),
+    },
+  };
 }
 
 function issuesOf(error: FloodgateError): readonly Issue[] | undefined {
@@ -92,7 +104,7 @@ export function replyWithError(error: unknown, request: FastifyRequest, reply: F
     const issues = issuesOf(known);
     return reply.code(status).send(errorBody(known.code, known.message, { retryable: known.retryable, ...(issues === undefined ? {} : { issues }) }));
   }
-  deps.logger.error({ ...fields, code: known?.code ?? 'INTERNAL', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'request failed');
+  deps.logger.error({ ...fields, code: known?.code ?? 'INTERNAL', err: error }, 'request failed');
   return reply.code(500).send(errorBody('INTERNAL', 'internal error; the server log has the details', { requestId: request.id }));
 }
 

@@ -174,7 +174,13 @@ export class LocalLakehouse implements Lakehouse {
           if (pointer === undefined) throw new TableNotFoundError(table.qualified, at.label);
           const metadata = await readTableMetadata(this.deps.io, pointer.metadataLocation);
           const files = await liveDataFiles(this.deps.io, metadata);
-          return { namespace, name, files: files.map((f) => f.path), fields: currentSchema(metadata).fields };
+          return {
+            namespace,
+            name,
+            files: files.map((f) => f.path),
+            fields: currentSchema(metadata).fields,
+            singleSchema: metadata.schemas.length === 1,
+          };
         }),
       );
     return runReadOnlyQuery(await this.duck('reader'), sql, bind, options.signal);

@@ -12,6 +12,11 @@ export interface BoundTable {
   readonly name: string;
   readonly files: readonly string[];
   readonly fields: readonly IcebergField[];
+  /**
+   * True when every data file was written with the current schema (the table never evolved),
+   * so columns can be read by name; else they are matched by field id.
+   */
+  readonly singleSchema: boolean;
 }
 
 /** Resolves the `ns.table` names a query mentions to table versions at the query's ref. */
@@ -35,11 +40,16 @@ function viewSql(database: string, table: BoundTable): string {
     const typedNulls = table.fields.map((f) => `CAST(NULL AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
     return `CREATE VIEW ${target} AS SELECT ${typedNulls.join(', ')} WHERE false`;
   }
-  // Columns are matched by Iceberg field id, so renamed or added columns read correctly from old files.
+  const files = `[${table.files.map(quoteString).join(', ')}]`;
+  if (table.singleSchema) {
+    // Every file has exactly these columns: a plain scan, which DuckDB splits across threads.
+    const casts = table.fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
+    return `CREATE VIEW ${target} AS SELECT ${casts.join(', ')} FROM read_parquet(${files})`;
+  }
+  // Columns are matched by Iceberg field id, so columns added or widened since old files were written read correctly.
   const schema = table.fields
     .map((f) => `${f.id}: {name: ${quoteString(f.name)}, type: ${quoteString(duckTypeOf(f.type))}, default_value: NULL}`)
     .join(', ');
-  const files = `[${table.files.map(quoteString).join(', ')}]`;
   return `CREATE VIEW ${target} AS SELECT ${columns} FROM read_parquet(${files}, schema = map {${schema}})`;
 }
 

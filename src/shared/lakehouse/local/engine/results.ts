@@ -36,13 +36,23 @@ export interface ColumnarResult {
   readonly json: readonly (readonly unknown[])[];
 }
 
+/** Wraps a read result; each value form is converted only when first asked for. */
 export function readColumns(reader: DuckDBResultReader): ColumnarResult {
+  let js: unknown[][] | undefined;
+  let raw: unknown[][] | undefined;
+  let json: unknown[][] | undefined;
   return {
     names: reader.columnNames(),
     types: reader.columnTypes().map((t) => t.toString()),
-    js: reader.getColumnsJS(),
-    raw: reader.getColumns(),
-    json: reader.getColumnsJson(),
+    get js() {
+      return (js ??= reader.getColumnsJS());
+    },
+    get raw() {
+      return (raw ??= reader.getColumns());
+    },
+    get json() {
+      return (json ??= reader.getColumnsJson());
+    },
   };
 }
 
@@ -120,14 +130,15 @@ const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UI
  * safe range become strings), dates and timestamps are ISO-like strings.
  */
 export function toRows(result: ColumnarResult): Record<string, unknown>[] {
-  const length = result.json[0]?.length ?? 0;
+  const json = result.json;
+  const numeric = result.types.map((type) => NUMERIC.test(type));
+  const length = json[0]?.length ?? 0;
   const rows: Record<string, unknown>[] = [];
   for (let row = 0; row < length; row++) {
     const record: Record<string, unknown> = {};
     result.names.forEach((name, column) => {
-      const value = result.json[column]?.[row] ?? null;
-      const numeric = NUMERIC.test(result.types[column] ?? '');
-      if (numeric && typeof value === 'string') {
+      const value = json[column]?.[row] ?? null;
+      if (numeric[column] === true && typeof value === 'string') {
         const asNumber = Number(value);
         const exact = Number.isSafeInteger(asNumber) || !/^-?\d+$/.test(value);
         record[name] = exact && Number.isFinite(asNumber) ? asNumber : value;
