@@ -87,6 +87,8 @@ export class FloodgateProducer {
         retentionSeconds: options.retentionSeconds ?? 7 * 86_400,
       }),
     });
+    // Connection trouble surfaces on each call (fail fast); without a listener BullMQ prints every reconnect.
+    this.writeQueue.on('error', () => undefined);
   }
 
   /** Waits for the connection (commands fail fast instead of queueing while Redis is away). */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isFloodgateError } from '../../shared/errors/index.js';
+import { apiCommand } from './api-command.js';
 import { demoCommand } from './demo.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { enqueueCommand, runsCommand } from './fleet-commands.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   program.addCommand(enqueueCommand());
   program.addCommand(runsCommand());
   program.addCommand(workerCommand());
+  program.addCommand(apiCommand());
   program.addCommand(janitorCommand());
   program.addCommand(lakeCommand());
   overrideExits(program);

@@ -65,6 +65,9 @@ const envSchema = z.object({
   FLOODGATE_STUCK_AFTER_MS: z.coerce.number().int().min(1000).default(30 * 60_000),
   FLOODGATE_QUARANTINE_DAYS: z.coerce.number().min(0).max(3650).default(7),
   FLOODGATE_JANITOR_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  FLOODGATE_API_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  FLOODGATE_API_HOST: z.string().min(1).default('127.0.0.1'),
+  FLOODGATE_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   USER: z.string().optional(),
 });
 
@@ -111,9 +114,17 @@ export interface FleetSettings {
   readonly janitorIntervalMs: number;
 }
 
+export interface ApiSettings {
+  /** When set, the HTTP API requires `Authorization: Bearer <token>`. Never logged. */
+  readonly token?: string;
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface Config {
   readonly lakehouse: LakehouseConfig;
   readonly fleet: FleetSettings;
+  readonly api: ApiSettings;
 }
 
 export interface LoadConfigOptions {
@@ -164,5 +175,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     quarantineMs: Math.round(e.FLOODGATE_QUARANTINE_DAYS * 86_400_000),
     janitorIntervalMs: e.FLOODGATE_JANITOR_INTERVAL_MS,
   };
-  return Object.freeze({ lakehouse: Object.freeze(lakehouse), fleet: Object.freeze(fleet) });
+  const api: ApiSettings = {
+    ...(e.FLOODGATE_API_TOKEN === undefined ? {} : { token: e.FLOODGATE_API_TOKEN }),
+    host: e.FLOODGATE_API_HOST,
+    port: e.FLOODGATE_API_PORT,
+  };
+  return Object.freeze({ lakehouse: Object.freeze(lakehouse), fleet: Object.freeze(fleet), api: Object.freeze(api) });
 }

@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { InvalidInputError } from '../../shared/lakehouse/errors.js';
+import { createLogger } from '../../shared/observability/logger.js';
+import { startApi } from '../api/index.js';
+import { contextOf } from './context.js';
+import { requireRedisUrl } from './fleet-context.js';
+
+export function apiCommand(): Command {
+  return new Command('api')
+    .description('serve the HTTP API: POST /v1/ingestions, GET /v1/runs, the queue UI at /ui/queues, /metrics')
+    .option('--host <host>', 'address to listen on (FLOODGATE_API_HOST; 0.0.0.0 in a container)')
+    .option('--port <port>', 'port (FLOODGATE_API_PORT, default 8080)')
+    .addHelpText('after', '\nNeeds REDIS_URL. Set FLOODGATE_API_TOKEN to require "Authorization: Bearer <token>".')
+    .action(async (options: { host?: string; port?: string }, command: Command) => {
+      const { config } = contextOf(command);
+      requireRedisUrl(config);
+      const port = options.port === undefined ? config.api.port : Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be 0-65535, got ${options.port}`);
+      const logger = createLogger({ bindings: { service: 'floodgate-api' } });
+      const api = await startApi({
+        config,
+        host: options.host ?? config.api.host,
+        port,
+        logger,
+        ...(config.api.token === undefined ? {} : { token: config.api.token }),
+      });
+      logger.info({ url: api.url, auth: config.api.token === undefined ? 'off' : 'bearer token' }, 'API listening');
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          logger.info({}, 'stopping the API');
+          api.close().then(resolve, resolve);
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+}
