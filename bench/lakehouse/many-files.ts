@@ -1,13 +1,21 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LakehouseConfig } from '../../src/shared/config/index.js';
 import { openCatalog } from '../../src/shared/lakehouse/local/catalog/index.js';
 import { columnStats } from '../../src/shared/lakehouse/local/engine/stats.js';
 import { duckTypeOf, quoteIdent } from '../../src/shared/lakehouse/local/engine/types.js';
-import { commitSnapshot, currentSchema, localFileIO, readTableMetadata } from '../../src/shared/lakehouse/local/iceberg/index.js';
+import {
+  commitSnapshot,
+  currentSchema,
+  localFileIO,
+  readTableMetadata,
+  type DataFileInput,
+} from '../../src/shared/lakehouse/local/iceberg/index.js';
 import { sqlString, type RawDuck } from '../lib/duck.js';
 import { taxiSql } from './dataset.js';
 
 const ROWS_PER_BULK_FILE = 20;
+const BATCH = 500;
 
 /**
  * Appends `count` tiny data files to `table` on main in ONE commit, the way an import that
@@ -31,14 +39,21 @@ export async function appendManyFiles(config: LakehouseConfig, duck: RawDuck, ta
     const dir = path.join(metadata.location, 'data', 'bench-bulk');
     const select = fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
     const fieldIds = fields.map((f) => `${quoteIdent(f.name)}: ${f.id}`).join(', ');
-    const reader = await duck.connection.runAndReadAll(
-      `COPY (SELECT ${select.join(', ')}, CAST(trip_id % ${count} AS INTEGER) AS fg_bucket ` +
-        `FROM (${taxiSql(1_000_000_000, count * ROWS_PER_BULK_FILE)})) TO ${sqlString(dir)} ` +
-        `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (fg_bucket), FIELD_IDS {${fieldIds}}, RETURN_FILES true)`,
-    );
-    const files = ((reader.getRowObjectsJS()[0]?.['Files'] as unknown[] | undefined) ?? []).map(String);
-    if (files.length !== count) throw new Error(`expected ${count} bulk files, DuckDB wrote ${files.length}`);
-    const addedFiles = await columnStats(duck.connection, files, fields);
+    const addedFiles: DataFileInput[] = [];
+    await fs.mkdir(dir, { recursive: true });
+    // Batches keep DuckDB's open partition writers (one per file) well under its memory limit.
+    for (let done = 0; done < count; done += BATCH) {
+      const n = Math.min(BATCH, count - done);
+      const reader = await duck.connection.runAndReadAll(
+        `COPY (SELECT ${select.join(', ')}, CAST(trip_id % ${n} AS INTEGER) AS fg_bucket ` +
+          `FROM (${taxiSql(1_000_000_000 + done * ROWS_PER_BULK_FILE, n * ROWS_PER_BULK_FILE)})) ` +
+          `TO ${sqlString(path.join(dir, `batch-${done}`))} ` +
+          `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (fg_bucket), FIELD_IDS {${fieldIds}}, RETURN_FILES true)`,
+      );
+      const files = ((reader.getRowObjectsJS()[0]?.['Files'] as unknown[] | undefined) ?? []).map(String);
+      if (files.length !== n) throw new Error(`expected ${n} bulk files, DuckDB wrote ${files.length}`);
+      addedFiles.push(...(await columnStats(duck.connection, files, fields)));
+    }
     const next = await commitSnapshot({
       io,
       metadata,

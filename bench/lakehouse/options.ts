@@ -31,16 +31,16 @@ export interface LakehouseOptions {
 const HELP = `npm run bench -- lakehouse [--quick] [--only=refs,import,query,rss,peer]
 
 Environment (defaults: full run / --quick):
-  BENCH_REF_ITERATIONS        timed branch create+merge rounds per table   200 / 30
+  BENCH_REF_ITERATIONS        timed branch create+merge rounds per table   500 / 30
   BENCH_MANY_FILES            data files of the "large" table              5000 / 1000
   BENCH_IMPORT_FILES          taxi files imported                          8 / 4
   BENCH_IMPORT_ROWS_PER_FILE  rows per taxi file                           500000 / 100000
-  BENCH_IMPORT_REPS           timed import runs per side                   3 / 1
-  BENCH_QUERY_REPS            timed query runs per side                    9 / 3
+  BENCH_IMPORT_REPS           timed import runs per side                   5 / 1
+  BENCH_QUERY_REPS            timed query runs per side                    15 / 3
   BENCH_RSS_GB                Parquet imported by the RSS child (GB)       5 / 0.25
   BENCH_RSS_FILES             files of that dataset                        40 / 4
   BENCH_RSS_BASELINE          also measure raw DuckDB COPY's RSS (1/0)     1 / 1
-  BENCH_PEER_REPS             PyIceberg-vs-Floodgate WAP runs per side     3 / 1
+  BENCH_PEER_REPS             PyIceberg-vs-Floodgate WAP runs per side     7 / 1
   BENCH_PYTHON                Python with pyiceberg 0.12                   .venv/bin/python
   FLOODGATE_DUCKDB_THREADS, FLOODGATE_DUCKDB_MEMORY_LIMIT apply to both Floodgate and the raw DuckDB baseline.`;
 
@@ -76,17 +76,17 @@ export function parseOptions(argv: readonly string[], cwd = process.cwd()): Lake
     parts,
     dataDir: path.join(bench, '.data'),
     resultsDir: path.join(bench, 'results'),
-    refIterations: envInt('BENCH_REF_ITERATIONS', pick(200, 30)),
+    refIterations: envInt('BENCH_REF_ITERATIONS', pick(500, 30)),
     refWarmup: pick(10, 3),
     manyFiles: envInt('BENCH_MANY_FILES', pick(5000, 1000)),
     importFiles: envInt('BENCH_IMPORT_FILES', pick(8, 4)),
     importRowsPerFile: envInt('BENCH_IMPORT_ROWS_PER_FILE', pick(500_000, 100_000)),
-    importReps: envInt('BENCH_IMPORT_REPS', pick(3, 1)),
-    queryReps: envInt('BENCH_QUERY_REPS', pick(9, 3)),
+    importReps: envInt('BENCH_IMPORT_REPS', pick(5, 1)),
+    queryReps: envInt('BENCH_QUERY_REPS', pick(15, 3)),
     rssBytes: Math.round(envNumber('BENCH_RSS_GB', pick(5, 0.25)) * 1e9),
     rssFiles: envInt('BENCH_RSS_FILES', pick(40, 4)),
     rssBaseline: (process.env['BENCH_RSS_BASELINE'] ?? '1') !== '0',
-    peerReps: envInt('BENCH_PEER_REPS', pick(3, 1)),
+    peerReps: envInt('BENCH_PEER_REPS', pick(7, 1)),
     python: path.resolve(cwd, process.env['BENCH_PYTHON'] ?? '.venv/bin/python'),
   };
 }
