@@ -224,6 +224,16 @@ for (const harness of selectedBackends(process.env['BACKENDS'])) {
         expect(await count('taxi.trips', 'main')).toBe(20);
       });
 
+      it('answers many concurrent queries at different refs correctly', async () => {
+        const lake = backend.lakehouse;
+        await writeFile(file('a.parquet'), trips(10));
+        const commits: string[] = [];
+        for (let i = 0; i < 4; i++) commits.push((await lake.importData({ table: 'taxi.trips', source: file('a.parquet'), branch: 'main' })).commit);
+        const queries = Array.from({ length: 24 }, (_, i) => ({ ref: `@${commits[i % 4] ?? ''}`, expected: 10 * ((i % 4) + 1) }));
+        const counts = await Promise.all(queries.map((q) => count('taxi.trips', q.ref)));
+        expect(counts).toEqual(queries.map((q) => q.expected));
+      });
+
       it('refuses anything but one SELECT, and files outside the warehouse', async () => {
         const lake = backend.lakehouse;
         await writeFile(file('a.parquet'), trips(10));

@@ -166,8 +166,9 @@ export class LocalLakehouse implements Lakehouse {
   private async run(sql: string, options: QueryOptions) {
     if (sql.trim() === '') throw new InvalidInputError('the query is empty');
     const at = await resolveRef(this.deps.catalog, options.ref ?? 'main');
-    const bind = async (names: ReadonlyArray<{ namespace: string; name: string }>): Promise<BoundTable[]> =>
-      Promise.all(
+    const bind = async (names: ReadonlyArray<{ namespace: string; name: string }>) => ({
+      commit: at.commit.id,
+      tables: await Promise.all(
         names.map(async ({ namespace, name }) => {
           const table = parseTableName(`${namespace}.${name}`);
           const pointer = await this.deps.catalog.tableAt(at.commit.id, table.qualified);
@@ -180,9 +181,10 @@ export class LocalLakehouse implements Lakehouse {
             files: files.map((f) => f.path),
             fields: currentSchema(metadata).fields,
             singleSchema: metadata.schemas.length === 1,
-          };
+          } satisfies BoundTable;
         }),
-      );
+      ),
+    });
     return runReadOnlyQuery(await this.duck('reader'), sql, bind, options.signal);
   }
 

@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { quoteString } from './types.js';
 
+const MAX_IDLE = 4;
+
 export interface DuckOptions {
   readonly memoryLimitBytes: number;
   readonly threads: number;
@@ -17,6 +19,8 @@ export interface DuckOptions {
 export class Duck {
   private closed = false;
   private readonly instance: DuckDBInstance;
+  /** Idle connections for reuse: opening one costs more than many small queries. */
+  private readonly idle: DuckDBConnection[] = [];
 
   private constructor(instance: DuckDBInstance) {
     this.instance = instance;
@@ -47,20 +51,26 @@ export class Duck {
   /** Runs `fn` on a fresh connection; an abort interrupts the running statement. */
   async withConnection<T>(fn: (connection: DuckDBConnection) => Promise<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
-    const connection = await this.instance.connect();
+    const connection = this.idle.pop() ?? (await this.instance.connect());
     const onAbort = () => connection.interrupt();
     signal?.addEventListener('abort', onAbort, { once: true });
+    let reusable = true;
     try {
       return await fn(connection);
+    } catch (error) {
+      reusable = false;
+      throw error;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      connection.closeSync();
+      if (reusable && !this.closed && this.idle.length < MAX_IDLE) this.idle.push(connection);
+      else connection.closeSync();
     }
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const connection of this.idle.splice(0)) connection.closeSync();
     this.instance.closeSync();
   }
 }

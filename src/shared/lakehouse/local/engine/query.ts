@@ -19,10 +19,69 @@ export interface BoundTable {
   readonly singleSchema: boolean;
 }
 
-/** Resolves the `ns.table` names a query mentions to table versions at the query's ref. */
-export type TableBinder = (names: ReadonlyArray<{ namespace: string; name: string }>) => Promise<BoundTable[]>;
+/**
+ * Resolves the `ns.table` names a query mentions to table versions at the query's ref, and
+ * names the commit they belong to: views are cached per commit, since a commit never changes.
+ */
+export type TableBinder = (names: ReadonlyArray<{ namespace: string; name: string }>) => Promise<{ commit: string; tables: BoundTable[] }>;
 
-let sequence = 0;
+const MAX_CACHED_COMMITS = 32;
+
+/**
+ * One attached in-memory database per recently queried commit, holding a view per table
+ * version used there. Later queries at the same commit reuse them: no view is re-created.
+ */
+class CommitViews {
+  private readonly scopes = new Map<string, { views: Set<string>; users: number }>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  /** Serializes catalog changes: DuckDB refuses concurrent creation of the same entries. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async enter(connection: DuckDBConnection, commit: string, tables: readonly BoundTable[]): Promise<string> {
+    const database = `fg_commit_${commit}`;
+    await this.exclusive(async () => {
+      let scope = this.scopes.get(commit);
+      if (scope === undefined) {
+        await connection.run(`ATTACH ':memory:' AS ${database}`);
+        scope = { views: new Set(), users: 0 };
+        this.scopes.set(commit, scope);
+      }
+      this.scopes.delete(commit);
+      this.scopes.set(commit, scope);
+      scope.users++;
+      for (const table of tables) {
+        const key = `${table.namespace}.${table.name}`;
+        if (scope.views.has(key)) continue;
+        await connection.run(`CREATE SCHEMA IF NOT EXISTS ${database}.${quoteIdent(table.namespace)}`);
+        await connection.run(viewSql(database, table));
+        scope.views.add(key);
+      }
+      await this.evict(connection);
+    });
+    return database;
+  }
+
+  leave(commit: string): void {
+    const scope = this.scopes.get(commit);
+    if (scope !== undefined) scope.users--;
+  }
+
+  private async evict(connection: DuckDBConnection): Promise<void> {
+    for (const [commit, scope] of this.scopes) {
+      if (this.scopes.size <= MAX_CACHED_COMMITS) return;
+      if (scope.users > 0) continue;
+      this.scopes.delete(commit);
+      await connection.run(`DETACH fg_commit_${commit}`);
+    }
+  }
+}
+
+const viewCaches = new WeakMap<Duck, CommitViews>();
 
 /** Parses without binding: DuckDB serializes only SELECT statements, so anything else is refused before it is planned. */
 async function assertSelect(connection: DuckDBConnection, sql: string): Promise<void> {
@@ -38,19 +97,19 @@ function viewSql(database: string, table: BoundTable): string {
   const columns = table.fields.map((f) => `${quoteIdent(f.name)}`).join(', ');
   if (table.files.length === 0) {
     const typedNulls = table.fields.map((f) => `CAST(NULL AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
-    return `CREATE VIEW ${target} AS SELECT ${typedNulls.join(', ')} WHERE false`;
+    return `CREATE VIEW IF NOT EXISTS ${target} AS SELECT ${typedNulls.join(', ')} WHERE false`;
   }
   const files = `[${table.files.map(quoteString).join(', ')}]`;
   if (table.singleSchema) {
     // Every file has exactly these columns: a plain scan, which DuckDB splits across threads.
     const casts = table.fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
-    return `CREATE VIEW ${target} AS SELECT ${casts.join(', ')} FROM read_parquet(${files})`;
+    return `CREATE VIEW IF NOT EXISTS ${target} AS SELECT ${casts.join(', ')} FROM read_parquet(${files})`;
   }
   // Columns are matched by Iceberg field id, so columns added or widened since old files were written read correctly.
   const schema = table.fields
     .map((f) => `${f.id}: {name: ${quoteString(f.name)}, type: ${quoteString(duckTypeOf(f.type))}, default_value: NULL}`)
     .join(', ');
-  return `CREATE VIEW ${target} AS SELECT ${columns} FROM read_parquet(${files}, schema = map {${schema}})`;
+  return `CREATE VIEW IF NOT EXISTS ${target} AS SELECT ${columns} FROM read_parquet(${files}, schema = map {${schema}})`;
 }
 
 /**
@@ -83,15 +142,15 @@ export async function runReadOnlyQuery(
       .map((qualified) => qualified.split('.'))
       .filter((parts): parts is [string, string] => parts.length === 2)
       .map(([namespace, name]) => ({ namespace, name }));
-    const tables = await bind(names);
+    const { commit, tables } = await bind(names);
 
-    const database = `fg_query_${process.pid}_${++sequence}`;
-    await connection.run(`ATTACH ':memory:' AS ${database}`);
+    let views = viewCaches.get(duck);
+    if (views === undefined) {
+      views = new CommitViews();
+      viewCaches.set(duck, views);
+    }
+    const database = await views.enter(connection, commit, tables);
     try {
-      for (const namespace of new Set(tables.map((t) => t.namespace))) {
-        await connection.run(`CREATE SCHEMA ${database}.${quoteIdent(namespace)}`);
-      }
-      for (const table of tables) await connection.run(viewSql(database, table));
       await connection.run(`USE ${database}`);
 
       let prepared;
@@ -109,8 +168,9 @@ export async function runReadOnlyQuery(
         throw new QueryFailedError(`query failed: ${duckMessage(error)}`, error);
       }
     } finally {
+      views.leave(commit);
+      // The connection goes back to the pool: leave it as it was found.
       await connection.run('USE memory');
-      await connection.run(`DETACH ${database}`);
     }
   }, signal);
 }
