@@ -105,6 +105,32 @@ describe('failure handling (real Redis)', () => {
     expect(published).toHaveLength(1);
   });
 
+  it('runs different tables at the same time while runs of one table wait their turn', async () => {
+    h = await startFleetHarness(redis.url, {
+      concurrency: 4,
+      wrap: (lake) => intercepting(lake, { importData: () => new Promise((resolve) => setTimeout(resolve, 700)) }),
+    });
+    const harness = h;
+    const source = await writeFile(path.join(harness.backend.dataDir, 'a.parquet'), trips(5));
+    const other = await writeFile(path.join(harness.backend.dataDir, 'b.parquet'), trips(6));
+    const runs = [
+      await harness.producer.enqueue({ table: 'taxi.one', source }),
+      await harness.producer.enqueue({ table: 'taxi.two', source }),
+      await harness.producer.enqueue({ table: 'taxi.one', source: other }),
+    ];
+    const done = await Promise.all(runs.map((r) => harness.producer.waitForRun(r.runId, { timeoutMs: 60_000 })));
+    const span = (run: (typeof done)[number]) => ({
+      start: Date.parse(run.history.find((s) => s.status === 'writing')?.at ?? ''),
+      end: Date.parse(run.finishedAt ?? ''),
+    });
+    const [first, parallel, second] = done.map(span) as [ReturnType<typeof span>, ReturnType<typeof span>, ReturnType<typeof span>];
+    expect(done.map((r) => r.status)).toEqual(['published', 'published', 'published']);
+    // taxi.two overlapped taxi.one's first run; taxi.one's second run started only after its first finished.
+    expect(parallel.start).toBeLessThan(first.end);
+    expect(first.start).toBeLessThan(parallel.end);
+    expect(second.start).toBeGreaterThanOrEqual(first.end);
+  });
+
   it('lets the janitor fail a stuck run and hand its table to the next run', async () => {
     h = await startFleetHarness(redis.url, { stages: [], env: { FLOODGATE_STUCK_AFTER_MS: '1000', FLOODGATE_JANITOR_INTERVAL_MS: '0' } });
     const source = await writeFile(path.join(h.backend.dataDir, 'a.parquet'), trips(5));
