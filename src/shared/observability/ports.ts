@@ -17,22 +17,34 @@ export interface Metrics {
   runFinished(table: string, outcome: RunOutcome): void;
   stageFinished(stage: string, outcome: 'ok' | 'error' | 'parked', seconds: number): void;
   rowsIngested(table: string, rows: number, bytes: number): void;
+  /** One audit check's result (status: passed, failed, warned, error). */
+  checkResult(checkType: string, status: string): void;
   lockParked(stage: string): void;
   lockWait(seconds: number): void;
   publishConflict(table: string): void;
+  /** Prefect deliveries: `sent`, `retried`, `failed` (gave up) or `dropped` (buffer full). */
+  prefectDelivery(outcome: 'sent' | 'retried' | 'failed' | 'dropped', count?: number): void;
 }
 
-/** A fleet event about a run, e.g. `wap.run.published`. */
+/**
+ * A fleet event about a run. `wap.run.enqueued|written|audit.passed|audit.failed|published|rejected`
+ * are the public events; `wap.stage.started` (payload `{stage}`) marks a stage taking the run, for
+ * sinks that track stages (Prefect task runs). Audit events carry the report in `report`.
+ */
 export interface RunEvent {
   readonly event: string;
   readonly runId: string;
   readonly table: string;
   readonly payload: Readonly<Record<string, unknown>>;
+  /** ISO-8601; the sink's clock when absent. */
+  readonly occurred?: string;
 }
 
 export interface EventSink {
   /** Never throws and never blocks the run: implementations buffer and retry on their own. */
   emit(event: RunEvent): void;
+  /** Delivers what is buffered, waiting at most `timeoutMs`; for shutdown. */
+  flush?(timeoutMs: number): Promise<void>;
 }
 
 export const noopLogger: Logger = {
@@ -47,9 +59,11 @@ export const noopMetrics: Metrics = {
   runFinished: () => {},
   stageFinished: () => {},
   rowsIngested: () => {},
+  checkResult: () => {},
   lockParked: () => {},
   lockWait: () => {},
   publishConflict: () => {},
+  prefectDelivery: () => {},
 };
 
 export const noopEvents: EventSink = { emit: () => {} };

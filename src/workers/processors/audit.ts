@@ -57,7 +57,7 @@ export function auditProcessor(deps: FleetDeps) {
         });
         const stored = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
         if (!report.passed) {
-          deps.events.emit({ event: 'wap.run.audit.failed', runId, table: record.table, payload: { failedChecks: failedChecks(report) } });
+          deps.events.emit({ event: 'wap.run.audit.failed', runId, table: record.table, payload: { failedChecks: failedChecks(report), report: stored } });
           const latest = await deps.ledger.update(runId, { patch: { report: stored } });
           await finishRun(deps, latest, 'audit_failed', {
             keepBranch: request.onAuditFailure !== 'delete',
@@ -66,7 +66,7 @@ export function auditProcessor(deps: FleetDeps) {
           return 'done';
         }
         await deps.ledger.update(runId, { status: 'audited', patch: { report: stored } });
-        deps.events.emit({ event: 'wap.run.audit.passed', runId, table: record.table, payload: { checks: report.checks.length } });
+        deps.events.emit({ event: 'wap.run.audit.passed', runId, table: record.table, payload: { checks: report.checks.length, report: stored } });
         await deps.queues.publish.add('publish', job.data, { jobId: stageJobId(runId) });
         return 'done';
       } catch (error) {

@@ -32,6 +32,7 @@ export async function withLease<T>(
     throw new DelayedError(`table ${table} is busy with run ${taken.blockedBy}`);
   }
   deps.metrics.lockWait((Date.now() - started) / 1000);
+  deps.events.emit({ event: 'wap.stage.started', runId, table, payload: { stage, attempt: job.attemptsMade + 1 } });
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onOuterAbort, { once: true });
