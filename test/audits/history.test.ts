@@ -63,7 +63,7 @@ describe('audit history', () => {
       observed_json: '2',
       threshold_json: '{"maxFailing":0}',
       has_sql: true,
-      t: 'TIMESTAMP',
+      t: 'TIMESTAMP WITH TIME ZONE',
     });
     expect(JSON.parse(String(rows[0]?.['sample_json'])).map((r: { id: number }) => r.id)).toEqual([4, 9]);
     expect(rows[1]).toMatchObject({ check_name: 'not_null(nope)', status: 'error', failing_count: null, checked_rows: null, has_sql: false });

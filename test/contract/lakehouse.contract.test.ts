@@ -302,6 +302,11 @@ for (const harness of selectedBackends(process.env['BACKENDS'])) {
         { run_id: 'r3', passed: true, rows: 1, note: null },
       ]);
       await expect(lake.appendRecords({ table: '_floodgate.audit_results', branch: 'main', records: [] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      // Strings that look like dates or UUIDs stay strings; an all-null column takes the table's type.
+      await lake.appendRecords({ table: '_floodgate.audit_results', branch: 'main', records: [{ run_id: '2026-11-23', passed: null, rows: null, note: '3f1c9a52-8a34-4c1e-9a36-7a2b1c0d9e8f' }] });
+      expect((await lake.tableSchema('_floodgate.audit_results', 'main')).map((c) => [c.name, c.type])).toEqual([
+        ['run_id', 'string'], ['passed', 'boolean'], ['rows', 'long'], ['note', 'string'],
+      ]);
     });
 
     it('keeps a log with authors, messages and properties', async () => {

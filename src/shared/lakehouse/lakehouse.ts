@@ -75,8 +75,11 @@ export interface AppendRecordsRequest {
   /** `namespace.table`; created on first use with the schema the records imply. */
   readonly table: string;
   readonly branch: string;
-  /** Flat records: strings, numbers, booleans and nulls (serialize nested values first). */
-  readonly records: ReadonlyArray<Readonly<Record<string, string | number | boolean | null>>>;
+  /**
+   * Flat records: strings, numbers, booleans, Dates (stored as timestamptz) and nulls; serialize
+   * nested values first. Types come from the values, never guessed from strings.
+   */
+  readonly records: ReadonlyArray<Readonly<Record<string, string | number | boolean | Date | null>>>;
   readonly message?: string;
   readonly author?: string;
   readonly properties?: Readonly<Record<string, string>>;

@@ -60,7 +60,7 @@ export async function recordAuditHistory(input: RecordAuditHistoryInput): Promis
     ref: report.ref,
     commit_id: report.commit,
     branch,
-    audited_at: report.startedAt,
+    audited_at: new Date(report.startedAt),
     published,
     run_passed: report.passed,
     rows_added: report.rowsAdded,
@@ -79,7 +79,7 @@ export async function recordAuditHistory(input: RecordAuditHistoryInput): Promis
   }
   const fingerprints = [...new Set(report.fingerprints)];
   if (fingerprints.length > 0) {
-    const loadedAt = (input.recordedAt ?? new Date()).toISOString();
+    const loadedAt = input.recordedAt ?? new Date();
     const appended = await lakehouse.appendRecords({
       table: LOADED_FILES_TABLE,
       branch,

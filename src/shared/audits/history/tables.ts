@@ -19,7 +19,7 @@ export async function historyColumns(lakehouse: Lakehouse, table: string, ref: s
   }
 }
 
-export type HistoryValue = string | number | boolean;
+export type HistoryValue = string | number | boolean | Date;
 export type HistoryRecord = Record<string, HistoryValue>;
 
 /**

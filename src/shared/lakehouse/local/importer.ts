@@ -7,6 +7,7 @@ import {
   readTableMetadata,
   withSchema,
   type FileIO,
+  type IcebergField,
   type TableMetadata,
 } from './iceberg/index.js';
 import type { ImportRequest, ImportResult } from '../lakehouse.js';
@@ -42,7 +43,11 @@ function fieldsKey(metadata: TableMetadata | undefined): string {
  * compare-and-swap on that version. A concurrent commit to the same table makes us rebuild
  * the metadata (not the data) on top of the new version.
  */
-export async function importData(deps: ImporterDeps, request: ImportRequest): Promise<ImportResult> {
+export async function importData(
+  deps: ImporterDeps,
+  request: ImportRequest,
+  internal: { jsonColumns?: (existing: readonly IcebergField[] | undefined) => Record<string, string> } = {},
+): Promise<ImportResult> {
   const table = parseTableName(request.table);
   const branch = validateRefName(request.branch);
   const mode = request.mode ?? 'append';
@@ -78,6 +83,7 @@ export async function importData(deps: ImporterDeps, request: ImportRequest): Pr
       dataDir: path.join(location, 'data'),
       targetFileSizeBytes: deps.targetFileSizeBytes,
       ...(request.signal === undefined ? {} : { signal: request.signal }),
+      ...(internal.jsonColumns === undefined ? {} : { jsonColumns: internal.jsonColumns(base === undefined ? undefined : currentSchema(base).fields) }),
     });
 
     request.onProgress?.({ phase: 'committing' });

@@ -5,8 +5,13 @@ import type { SourceColumn } from './schema-plan.js';
 import { quoteString } from './types.js';
 
 /** A DuckDB table expression reading every file of a source, columns matched by name. */
-export function sourceRelation(format: SourceFormat, paths: readonly string[]): string {
+export function sourceRelation(format: SourceFormat, paths: readonly string[], jsonColumns?: Readonly<Record<string, string>>): string {
   const list = `[${paths.map(quoteString).join(', ')}]`;
+  if (format === 'jsonl' && jsonColumns !== undefined) {
+    // Declared types: nothing is guessed from the values (a string that looks like a date stays a string).
+    const columns = Object.entries(jsonColumns).map(([name, type]) => `${quoteString(name)}: ${quoteString(type)}`);
+    return `read_json(${list}, format = 'newline_delimited', columns = {${columns.join(', ')}})`;
+  }
   switch (format) {
     case 'parquet':
       return `read_parquet(${list}, union_by_name = true)`;

@@ -22,6 +22,8 @@ export interface WriteDataInput {
   readonly dataDir: string;
   readonly targetFileSizeBytes: number;
   readonly signal?: AbortSignal;
+  /** For JSON lines: the DuckDB type of every column, instead of types guessed from values. */
+  readonly jsonColumns?: Readonly<Record<string, string>>;
 }
 
 export interface WrittenData {
@@ -36,7 +38,7 @@ export interface WrittenData {
  * streaming (DuckDB spills to disk under its memory limit; nothing passes through the Node heap).
  */
 export async function writeDataFiles(input: WriteDataInput): Promise<WrittenData> {
-  const relation = sourceRelation(input.format, input.files.map((f) => f.localPath));
+  const relation = sourceRelation(input.format, input.files.map((f) => f.localPath), input.jsonColumns);
   const label = input.files.length === 1 ? (input.files[0]?.uri ?? '') : `${input.files.length} files`;
   return input.duck.withConnection(async (connection) => {
     const columns = await describeSource(connection, relation, label);
