@@ -1,9 +1,8 @@
-import { UnrecoverableError } from 'bullmq';
 import { contractFor, runAudit, type AuditReport } from '../../shared/audits/index.js';
 import { stageJobId, type IngestionRequest } from '../../shared/jobs/index.js';
 import { TERMINAL_STATUSES } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
-import { asRunError, finishRun, settleFinished } from './finish.js';
+import { failStage, finishRun, settleFinished } from './finish.js';
 import { withLease } from './lease.js';
 
 /** A compact form of the report for events and the ledger's failure summary. */
@@ -70,14 +69,7 @@ export function auditProcessor(deps: FleetDeps) {
         await deps.queues.publish.add('publish', job.data, { jobId: stageJobId(runId) });
         return 'done';
       } catch (error) {
-        const failure = asRunError(error);
-        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (!failure.retryable || lastAttempt) {
-          const latest = (await deps.ledger.get(runId)) ?? record;
-          await finishRun(deps, latest, 'failed', { keepBranch: true, error: failure, stage: 'audit' });
-          throw new UnrecoverableError(failure.message);
-        }
-        throw failure;
+        return failStage(deps, job, record, error, { stage: 'audit', keepBranch: true, permanentOutcome: 'failed' });
       }
     });
   };

@@ -1,7 +1,8 @@
+import { UnrecoverableError } from 'bullmq';
 import { toFloodgateError, type FloodgateError } from '../../shared/errors/index.js';
 import type { RunPatch, RunRecord, RunStatus, Stage } from '../../shared/ledger/index.js';
 import type { RunOutcome } from '../../shared/observability/ports.js';
-import type { FleetDeps } from './context.js';
+import type { FleetDeps, StageJob } from './context.js';
 import { wakeNext } from './lease.js';
 
 const EVENT_OF: Record<RunOutcome, string> = {
@@ -61,9 +62,25 @@ export async function finishRun(
   return finished;
 }
 
-/** The run's error, as the root error type. */
-export function asRunError(error: unknown): FloodgateError {
-  return toFloodgateError(error);
+/**
+ * A stage's error edge: a permanent error, or a transient one on the last attempt, ends the
+ * run (through finishRun) and becomes BullMQ's UnrecoverableError so the job is not retried;
+ * any other transient error is rethrown for BullMQ to retry with backoff.
+ */
+export async function failStage(
+  deps: FleetDeps,
+  job: StageJob,
+  record: RunRecord,
+  error: unknown,
+  options: { stage: Stage; keepBranch: boolean; permanentOutcome: 'rejected' | 'failed' },
+): Promise<never> {
+  const failure = toFloodgateError(error);
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (failure.retryable && !lastAttempt) throw failure;
+  const latest = (await deps.ledger.get(record.runId)) ?? record;
+  const outcome = failure.retryable ? 'failed' : options.permanentOutcome;
+  await finishRun(deps, latest, outcome, { keepBranch: options.keepBranch, error: failure, stage: options.stage });
+  throw new UnrecoverableError(failure.message);
 }
 
 /**

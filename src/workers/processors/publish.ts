@@ -1,11 +1,9 @@
-import { UnrecoverableError } from 'bullmq';
 import { recordAuditHistory, summarizeForCommit, type AuditReport } from '../../shared/audits/index.js';
-import { isFloodgateError } from '../../shared/errors/index.js';
 import { MergeConflictError, RefChangedError } from '../../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 import { LeaseLostError, withLease } from './lease.js';
-import { asRunError, finishRun, settleFinished } from './finish.js';
+import { failStage, finishRun, settleFinished } from './finish.js';
 
 /** main's commit that published this run, if an earlier attempt got that far. */
 async function publishedCommit(deps: FleetDeps, runId: string): Promise<string | undefined> {
@@ -67,16 +65,7 @@ export function publishProcessor(deps: FleetDeps) {
         await finishRun(deps, current, 'published', { keepBranch: false });
         return 'done';
       } catch (error) {
-        const failure = asRunError(error);
-        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (!failure.retryable || lastAttempt) {
-          const latest = (await deps.ledger.get(runId)) ?? record;
-          // The branch stays: it holds audited data someone may want to publish by hand.
-          await finishRun(deps, latest, 'failed', { keepBranch: true, error: failure, stage: 'publish' });
-          throw new UnrecoverableError(failure.message);
-        }
-        if (isFloodgateError(error)) throw error;
-        throw failure;
+        return failStage(deps, job, record, error, { stage: 'publish', keepBranch: true, permanentOutcome: 'failed' });
       }
     });
   };

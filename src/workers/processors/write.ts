@@ -1,10 +1,9 @@
-import { UnrecoverableError } from 'bullmq';
 import { contractFor } from '../../shared/audits/index.js';
 import { runBranch, stageJobId } from '../../shared/jobs/index.js';
 import type { IngestionRequest } from '../../shared/jobs/index.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
-import { asRunError, finishRun, settleFinished } from './finish.js';
+import { failStage, settleFinished } from './finish.js';
 import { withLease } from './lease.js';
 
 /** The run's own import commit on its branch, when an earlier attempt got that far. */
@@ -76,14 +75,7 @@ export function writeProcessor(deps: FleetDeps) {
         await deps.queues.audit.add('audit', job.data, { jobId: stageJobId(runId) });
         return 'done';
       } catch (error) {
-        const failure = asRunError(error);
-        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (!failure.retryable || lastAttempt) {
-          const latest = (await deps.ledger.get(runId)) ?? record;
-          await finishRun(deps, latest, failure.retryable ? 'failed' : 'rejected', { keepBranch: false, error: failure, stage: 'write' });
-          throw new UnrecoverableError(failure.message);
-        }
-        throw failure;
+        return failStage(deps, job, record, error, { stage: 'write', keepBranch: false, permanentOutcome: 'rejected' });
       }
     });
   };
