@@ -1,40 +1,19 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/shared/config/index.js';
 import { openLocalLakehouse } from '../../src/shared/lakehouse/local/index.js';
 import { writeFile } from '../support/data.js';
-import { REPO_ROOT, TSX_LOADER } from '../support/paths.js';
+import { runCli } from '../support/cli.js';
 import { CUSTOMERS_SQL, ORDERS_SQL } from './fixtures.js';
-
-const exec = promisify(execFile);
-const ENTRY = path.join(REPO_ROOT, 'src', 'producers', 'cli', 'main.ts');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('floodgate lake audit (CLI)', () => {
   let home: string;
   let data: string;
 
-  async function cli(...args: string[]): Promise<CliResult> {
-    try {
-      const { stdout, stderr } = await exec(process.execPath, ['--import', TSX_LOADER, ENTRY, '--home', home, ...args], {
-        cwd: data,
-        env: { ...process.env, FLOODGATE_SOURCE_ROOTS: data, FLOODGATE_AUTHOR: 'cli-test' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (...args: string[]) =>
+    runCli(['--home', home, ...args], { cwd: data, env: { FLOODGATE_SOURCE_ROOTS: data, FLOODGATE_AUTHOR: 'cli-test' } });
   const file = (name: string, text: string) => fs.writeFile(path.join(data, name), text);
 
   beforeEach(async () => {

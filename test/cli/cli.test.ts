@@ -1,37 +1,16 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trips, writeFile } from '../support/data.js';
-import { REPO_ROOT, TSX_LOADER } from '../support/paths.js';
-
-const exec = promisify(execFile);
-const ENTRY = path.join(REPO_ROOT, 'src', 'producers', 'cli', 'main.ts');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runCli, type CliResult } from '../support/cli.js';
 
 describe('floodgate lake (CLI)', () => {
   let home: string;
   let data: string;
 
-  async function cli(...args: string[]): Promise<CliResult> {
-    try {
-      const { stdout, stderr } = await exec(process.execPath, ['--import', TSX_LOADER, ENTRY, '--home', home, ...args], {
-        cwd: data,
-        env: { ...process.env, FLOODGATE_SOURCE_ROOTS: data, FLOODGATE_AUTHOR: 'cli-test' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (...args: string[]) =>
+    runCli(['--home', home, ...args], { cwd: data, env: { FLOODGATE_SOURCE_ROOTS: data, FLOODGATE_AUTHOR: 'cli-test' } });
   const json = (result: CliResult): unknown => {
     expect(result.code, result.stderr).toBe(0);
     return JSON.parse(result.stdout);

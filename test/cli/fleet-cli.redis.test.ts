@@ -1,26 +1,13 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleetHarness, type FleetHarness } from '../support/fleet.js';
 import { trips, writeFile } from '../support/data.js';
-import { REPO_ROOT, TSX_LOADER } from '../support/paths.js';
+import { runCli } from '../support/cli.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
-const exec = promisify(execFile);
-const ENTRY = path.join(REPO_ROOT, 'src', 'producers', 'cli', 'main.ts');
-
-async function cli(args: string[], env: Record<string, string | undefined>, cwd: string) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', TSX_LOADER, ENTRY, ...args], { cwd, env: { ...process.env, ...env }, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], env: Record<string, string | undefined>, cwd: string) => runCli(args, { cwd, env });
 
 describe('floodgate enqueue / runs (CLI, real Redis)', () => {
   let redis: TestRedis;
