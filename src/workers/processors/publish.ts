@@ -7,7 +7,7 @@ import { failStage, finishRun, settleFinished } from './finish.js';
 
 /** main's commit that published this run, if an earlier attempt got that far. */
 async function publishedCommit(deps: FleetDeps, runId: string): Promise<string | undefined> {
-  const recent = await deps.lakehouse.log(deps.options.mainBranch, { limit: 50 });
+  const recent = await deps.lakehouse.log(deps.options.mainBranch, { limit: 500 });
   return recent.find((commit) => commit.properties['floodgate.run-id'] === runId && commit.properties['floodgate.operation'] !== 'import')?.id;
 }
 
@@ -19,7 +19,8 @@ async function publishedCommit(deps: FleetDeps, runId: string): Promise<string |
  * means that never happens unless something outside the fleet wrote the table.
  */
 async function mergeAudited(deps: FleetDeps, record: RunRecord, properties: Record<string, string>): Promise<string> {
-  const source = `${record.branch ?? ''}@${record.writeCommit ?? ''}`;
+  // The audited commit itself: it outlives the branch, so a re-delivered publish can still name it.
+  const source = `@${record.writeCommit ?? ''}`;
   const options = { into: deps.options.mainBranch, message: `publish ${record.table} (floodgate run ${record.runId})`, properties };
   try {
     return (await deps.lakehouse.merge(source, { ...options, expectedHead: record.baseCommit ?? '' })).commit;
@@ -52,7 +53,7 @@ export function publishProcessor(deps: FleetDeps) {
         await deps.ledger.countAttempt(runId, 'publish');
         await deps.ledger.update(runId, { status: 'publishing' });
         const report = record.report as unknown as AuditReport;
-        let commit = await publishedCommit(deps, runId);
+        let commit = record.publishedCommit ?? (await publishedCommit(deps, runId));
         if (commit === undefined) {
           if (!(await deps.locks.holds(lease))) throw new LeaseLostError(record.table, runId);
           commit = await mergeAudited(deps, record, { 'floodgate.run-id': runId, ...summarizeForCommit(report) });
