@@ -8,7 +8,7 @@ import { writeFile } from '../support/data.js';
 import { runCli } from '../support/cli.js';
 import { CUSTOMERS_SQL, ORDERS_SQL } from './fixtures.js';
 
-describe('floodgate lake audit (CLI)', () => {
+describe('floodgate lake audit (CLI)', { timeout: 180_000 }, () => {
   let home: string;
   let data: string;
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trips, writeFile } from '../support/data.js';
 import { runCli, type CliResult } from '../support/cli.js';
 
-describe('floodgate lake (CLI)', () => {
+describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
   let home: string;
   let data: string;
 

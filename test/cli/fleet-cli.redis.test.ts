@@ -9,7 +9,7 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 const cli = (args: string[], env: Record<string, string | undefined>, cwd: string) => runCli(args, { cwd, env });
 
-describe('floodgate enqueue / runs (CLI, real Redis)', () => {
+describe('floodgate enqueue / runs (CLI, real Redis)', { timeout: 180_000 }, () => {
   let redis: TestRedis;
   let h: FleetHarness;
   let env: Record<string, string>;
@@ -58,7 +58,7 @@ describe('floodgate enqueue / runs (CLI, real Redis)', () => {
   });
 });
 
-describe('floodgate demo', () => {
+describe('floodgate demo', { timeout: 180_000 }, () => {
   it('runs the fleet with a private Redis, publishes the good batch and quarantines the bad one', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fg-demo-'));
     try {

@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
-import { createLogger } from '../../shared/observability/logger.js';
+import type { ConnectionOptions } from 'bullmq';
+import { registerQueueDepth } from '../../shared/observability/metrics/index.js';
+import { createObservability } from '../../shared/observability/wiring.js';
+import { connectRedis } from '../../shared/redis/connection.js';
+import { createQueues } from '../../workers/runtime.js';
 import { startApi } from '../api/index.js';
 import { contextOf } from './context.js';
 import { requireRedisUrl } from './fleet-context.js';
@@ -16,19 +20,31 @@ export function apiCommand(): Command {
       requireRedisUrl(config);
       const port = options.port === undefined ? config.api.port : Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be 0-65535, got ${options.port}`);
-      const logger = createLogger({ bindings: { service: 'floodgate-api' } });
+      const observability = createObservability(config, 'floodgate-api');
+      const { logger } = observability;
+      // Queue depth is exported here only, so worker replicas do not multiply it.
+      const depthRedis = connectRedis(requireRedisUrl(config), 'worker');
+      const queues = createQueues(depthRedis as unknown as ConnectionOptions, config.fleet);
+      registerQueueDepth(observability.registry, queues);
       const api = await startApi({
         config,
         host: options.host ?? config.api.host,
         port,
         logger,
+        registry: observability.registry,
+        events: observability.events,
         ...(config.api.token === undefined ? {} : { token: config.api.token }),
       });
       logger.info({ url: api.url, auth: config.api.token === undefined ? 'off' : 'bearer token' }, 'API listening');
       await new Promise<void>((resolve) => {
         const stop = () => {
           logger.info({}, 'stopping the API');
-          api.close().then(resolve, resolve);
+          api
+            .close()
+            .then(() => Promise.all(Object.values(queues).map((q) => q.close())))
+            .then(() => depthRedis.quit())
+            .then(() => observability.close(5_000))
+            .then(resolve, resolve);
         };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);

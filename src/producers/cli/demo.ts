@@ -5,6 +5,7 @@ import type { RunRecord } from '../../shared/ledger/index.js';
 import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../shared/redis/embedded.js';
 import { startFleet } from '../../workers/fleet.js';
+import { createObservability } from '../../shared/observability/wiring.js';
 import { FloodgateProducer } from '../library.js';
 import { contextOf } from './context.js';
 import { EXIT } from './exit-codes.js';
@@ -73,8 +74,25 @@ export function demoCommand(): Command {
       try {
         out.progress(`generating ${options.rows} NYC-taxi-like trips per batch in ${dataDir}...`);
         const data = await generateTaxiData(dataDir, Number(options.rows));
-        const fleet = await startFleet({ config, redisUrl, lakehouse, stages: ['write', 'audit', 'publish'], concurrency: 2 });
-        const producer = new FloodgateProducer({ connection: redisUrl, prefix: config.fleet.prefix, sourceRoots: [dataDir], attempts: config.fleet.attempts, backoffMs: config.fleet.backoffMs });
+        // Metrics and Prefect (when PREFECT_API_URL is set) as in the fleet; logs stay quiet here.
+        const observability = createObservability(config, 'floodgate-demo');
+        const fleet = await startFleet({
+          config,
+          redisUrl,
+          lakehouse,
+          stages: ['write', 'audit', 'publish'],
+          concurrency: 2,
+          metrics: observability.metrics,
+          events: observability.events,
+        });
+        const producer = new FloodgateProducer({
+          connection: redisUrl,
+          prefix: config.fleet.prefix,
+          sourceRoots: [dataDir],
+          attempts: config.fleet.attempts,
+          backoffMs: config.fleet.backoffMs,
+          events: observability.events,
+        });
         try {
           const batches = [
             { label: 'good', source: data.good },
@@ -106,6 +124,7 @@ export function demoCommand(): Command {
         } finally {
           await producer.close();
           await fleet.close(10_000);
+          await observability.close(10_000);
         }
       } finally {
         await lakehouse.close();

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { Stage } from '../../shared/ledger/index.js';
 import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
-import { createLogger } from '../../shared/observability/logger.js';
+import { startMetricsServer } from '../../shared/observability/metrics/index.js';
+import { createObservability } from '../../shared/observability/wiring.js';
 import { redactRedisUrl } from '../../shared/redis/connection.js';
 import { startFleet } from '../../workers/fleet.js';
 import { contextOf } from './context.js';
@@ -37,10 +38,29 @@ export function workerCommand(): Command {
     .action(async (options: { stages: Stage[]; concurrency: number; grace: number }, command: Command) => {
       const { config } = contextOf(command);
       const redisUrl = requireRedisUrl(config);
-      const logger = createLogger({ bindings: { service: 'floodgate-worker' } });
+      const observability = createObservability(config, 'floodgate-worker');
+      const { logger } = observability;
       const lakehouse = await openLocalLakehouse(config.lakehouse);
-      const fleet = await startFleet({ config, redisUrl, lakehouse, stages: options.stages, concurrency: Math.floor(options.concurrency), logger });
-      logger.info({ stages: options.stages, concurrency: options.concurrency, redis: redactRedisUrl(redisUrl) }, 'worker ready');
+      const fleet = await startFleet({
+        config,
+        redisUrl,
+        lakehouse,
+        stages: options.stages,
+        concurrency: Math.floor(options.concurrency),
+        logger,
+        metrics: observability.metrics,
+        events: observability.events,
+      });
+      const server = await startMetricsServer({
+        registry: observability.registry,
+        host: config.observability.metricsHost,
+        port: config.observability.metricsPort,
+        ready: async () => (await fleet.redis.ping()) === 'PONG',
+      });
+      logger.info(
+        { stages: options.stages, concurrency: options.concurrency, redis: redactRedisUrl(redisUrl), metrics: server.url, prefect: config.observability.prefect !== undefined },
+        'worker ready',
+      );
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal, graceSeconds: options.grace }, 'stopping: no new jobs; active jobs get the grace period');
@@ -48,7 +68,8 @@ export function workerCommand(): Command {
           process.removeAllListeners('SIGINT');
           fleet
             .close(options.grace * 1000)
-            .then(() => lakehouse.close())
+            .then(() => Promise.all([lakehouse.close(), server.close(), observability.close(5_000)]))
+            .then(() => undefined)
             .then(resolve, (error: unknown) => {
               logger.error({ err: String(error) }, 'error while stopping');
               resolve();

@@ -66,6 +66,12 @@ const envSchema = z.object({
   FLOODGATE_QUARANTINE_DAYS: z.coerce.number().min(0).max(3650).default(7),
   FLOODGATE_JANITOR_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   FLOODGATE_API_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  FLOODGATE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  FLOODGATE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  FLOODGATE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  PREFECT_API_URL: z.url().optional(),
+  PREFECT_API_KEY: z.string().min(1).optional(),
+  PREFECT_API_AUTH_STRING: z.string().regex(/^[^:]+:.+$/, 'expected user:password').optional(),
   FLOODGATE_API_HOST: z.string().min(1).default('127.0.0.1'),
   FLOODGATE_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   USER: z.string().optional(),
@@ -121,10 +127,20 @@ export interface ApiSettings {
   readonly port: number;
 }
 
+export interface ObservabilitySettings {
+  /** Where worker processes serve /metrics, /healthz and /readyz. */
+  readonly metricsHost: string;
+  readonly metricsPort: number;
+  readonly logLevel: string;
+  /** Prefect is on when its API URL is set (a server's `.../api`, or a Cloud workspace URL). */
+  readonly prefect?: { readonly apiUrl: string; readonly apiKey?: string; readonly authString?: string };
+}
+
 export interface Config {
   readonly lakehouse: LakehouseConfig;
   readonly fleet: FleetSettings;
   readonly api: ApiSettings;
+  readonly observability: ObservabilitySettings;
 }
 
 export interface LoadConfigOptions {
@@ -180,5 +196,24 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     host: e.FLOODGATE_API_HOST,
     port: e.FLOODGATE_API_PORT,
   };
-  return Object.freeze({ lakehouse: Object.freeze(lakehouse), fleet: Object.freeze(fleet), api: Object.freeze(api) });
+  const observability: ObservabilitySettings = {
+    metricsHost: e.FLOODGATE_METRICS_HOST,
+    metricsPort: e.FLOODGATE_METRICS_PORT,
+    logLevel: e.FLOODGATE_LOG_LEVEL,
+    ...(e.PREFECT_API_URL === undefined
+      ? {}
+      : {
+          prefect: {
+            apiUrl: e.PREFECT_API_URL,
+            ...(e.PREFECT_API_KEY === undefined ? {} : { apiKey: e.PREFECT_API_KEY }),
+            ...(e.PREFECT_API_AUTH_STRING === undefined ? {} : { authString: e.PREFECT_API_AUTH_STRING }),
+          },
+        }),
+  };
+  return Object.freeze({
+    lakehouse: Object.freeze(lakehouse),
+    fleet: Object.freeze(fleet),
+    api: Object.freeze(api),
+    observability: Object.freeze(observability),
+  });
 }

@@ -1,0 +1,42 @@
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/index.js';
+import { createLogger } from './logger.js';
+import { createPromMetrics, createRegistry } from './metrics/index.js';
+import { noopEvents, type EventSink, type Logger, type Metrics } from './ports.js';
+import { createPrefectSink } from './prefect/index.js';
+
+/** The observability of one process: pino, prom-client, and Prefect when PREFECT_API_URL is set. */
+export interface ProcessObservability {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly metrics: Metrics;
+  readonly events: EventSink;
+  /** Delivers what Prefect still has buffered (bounded), then stops. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+export function createObservability(config: Config, service: string): ProcessObservability {
+  const logger = createLogger({ level: config.observability.logLevel, bindings: { service } });
+  const registry = createRegistry({ defaultLabels: { service } });
+  const metrics = createPromMetrics(registry);
+  const prefect = config.observability.prefect;
+  const sink =
+    prefect === undefined
+      ? undefined
+      : createPrefectSink({
+          apiUrl: prefect.apiUrl,
+          ...(prefect.apiKey === undefined ? {} : { apiKey: prefect.apiKey }),
+          ...(prefect.authString === undefined ? {} : { authString: prefect.authString }),
+          logger: logger.child({ component: 'prefect' }),
+          metrics,
+        });
+  return {
+    logger,
+    registry,
+    metrics,
+    events: sink ?? noopEvents,
+    close: async (timeoutMs) => {
+      await sink?.close(timeoutMs);
+    },
+  };
+}
