@@ -2,7 +2,7 @@
 # The tests: install what they need (npm packages, PostgreSQL and Redis from Debian, a Python
 # venv with PyIceberg, DuckDB's iceberg extension and moto), then typecheck, lint and run them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-apt_install postgresql redis-server
+apt_install postgresql redis-server prometheus
 node_deps
 python_venv
 cd "$ROOT"
