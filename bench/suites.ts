@@ -7,4 +7,5 @@ import type { Suite } from './suite.js';
 export const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
   lakehouse: async () => (await import('./lakehouse/suite.js')).lakehouseSuite,
   audits: async () => (await import('./audits/suite.js')).auditsSuite,
+  fleet: async () => (await import('./fleet/suite.js')).fleetSuite,
 };

@@ -24,7 +24,7 @@ async function sample(registry: Registry, name: string, labels: Record<string, s
   if (metric === undefined) return undefined;
   const { values } = await metric.get();
   const found = values.find(
-    (v) => (v.metricName ?? name) === name && Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
+    (v) => ((v as { metricName?: string }).metricName ?? name) === name && Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
   );
   return found?.value;
 }
@@ -87,6 +87,9 @@ describe('Prometheus metrics of a real fleet (real Redis, local lakehouse, promt
   it('counts one published and one audit_failed run, the rows and the stage durations', async () => {
     expect(await sample(registry, 'floodgate_runs_total', { table: 'taxi.trips', outcome: 'published' })).toBe(1);
     expect(await sample(registry, 'floodgate_runs_total', { table: 'taxi.trips', outcome: 'audit_failed' })).toBe(1);
+    // Every audited check is counted: the bad batch failed not_null once, the good one passed it.
+    expect(await sample(registry, 'floodgate_audit_checks_total', { check_type: 'not_null', status: 'failed' })).toBe(1);
+    expect(await sample(registry, 'floodgate_audit_checks_total', { check_type: 'not_null', status: 'passed' })).toBe(1);
     expect(await sample(registry, 'floodgate_rows_ingested_total', { table: 'taxi.trips' })).toBe(250);
     expect(await sample(registry, 'floodgate_bytes_ingested_total', { table: 'taxi.trips' })).toBeGreaterThan(0);
     // write and audit ran twice; publish once (the failed audit stops the run).

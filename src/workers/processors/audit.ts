@@ -55,6 +55,7 @@ export function auditProcessor(deps: FleetDeps) {
           signal: leaseSignal,
         });
         const stored = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
+        for (const check of report.checks) deps.metrics.checkResult(check.type, check.status);
         if (!report.passed) {
           deps.events.emit({ event: 'wap.run.audit.failed', runId, table: record.table, payload: { failedChecks: failedChecks(report), report: stored } });
           const latest = await deps.ledger.update(runId, { patch: { report: stored } });

@@ -9,7 +9,7 @@
   `_definitions.json` cut down to the definitions those kinds reach.
 - compose-spec.json, kustomization.json, prometheus.json, prometheus.rules.json,
   grafana-dashboard-5.x.json: copies of SchemaStore / compose-spec schemas from the HTTP cache
-  that the `schemastore` package ships (cache.sqlite), byte for byte as cached.
+  that the `schemastore` package ships (cache.sqlite, fetched by its author in May 2022), re-indented.
 """
 import glob
 import json
