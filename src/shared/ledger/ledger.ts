@@ -33,6 +33,8 @@ export interface RunChange {
   readonly status?: RunStatus;
   readonly note?: string;
   readonly patch?: RunPatch;
+  /** Counts one more attempt at this stage, in the same atomic update. */
+  readonly attempt?: Stage;
 }
 
 /**
@@ -98,9 +100,12 @@ export class Ledger {
       const at = this.now().toISOString();
       const statusChanged = change.status !== undefined && change.status !== current.status;
       const status = change.status ?? current.status;
+      const attempts =
+        change.attempt === undefined ? current.attempts : { ...current.attempts, [change.attempt]: (current.attempts[change.attempt] ?? 0) + 1 };
       const next: RunRecord = {
         ...current,
         ...change.patch,
+        attempts,
         status,
         updatedAt: at,
         history: statusChanged ? [...current.history, { status, at, ...(change.note === undefined ? {} : { note: change.note }) }] : current.history,
@@ -114,9 +119,7 @@ export class Ledger {
 
   /** Counts one more attempt at a stage and returns the new count. */
   async countAttempt(runId: string, stage: Stage): Promise<number> {
-    const record = await this.update(runId, (current) => ({
-      patch: { attempts: { ...current.attempts, [stage]: (current.attempts[stage] ?? 0) + 1 } },
-    }));
+    const record = await this.update(runId, { attempt: stage });
     return record.attempts[stage] ?? 0;
   }
 

@@ -38,8 +38,7 @@ export function auditProcessor(deps: FleetDeps) {
 
     return withLease<StageOutcome>(deps, job, token, 'audit', signal, async (_lease, leaseSignal) => {
       try {
-        await deps.ledger.countAttempt(runId, 'audit');
-        await deps.ledger.update(runId, { status: 'auditing' });
+        await deps.ledger.update(runId, { status: 'auditing', attempt: 'audit' });
         const report = await runAudit({
           lakehouse: deps.lakehouse,
           table: record.table,

@@ -52,14 +52,17 @@ export async function withLease<T>(
   }
 }
 
-/** Wakes the run now first in a table's line, if its job is parked. */
+/**
+ * Wakes the run now first in a table's line, if its job is parked. A run waits for its table
+ * before its first stage, so its job is in the write queue (the others are checked after).
+ * promote() fails harmlessly for a job that is not delayed.
+ */
 export async function wakeNext(deps: FleetDeps, nextRunId: string | undefined): Promise<void> {
   if (nextRunId === undefined) return;
-  for (const queue of Object.values(deps.queues)) {
+  for (const queue of [deps.queues.write, deps.queues.audit, deps.queues.publish]) {
     const job = await queue.getJob(nextRunId).catch(() => undefined);
-    if (job !== undefined && (await job.getState()) === 'delayed') {
-      await job.promote().catch(() => undefined);
-      return;
-    }
+    if (job === undefined) continue;
+    await job.promote().catch(() => undefined);
+    return;
   }
 }

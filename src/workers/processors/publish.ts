@@ -50,8 +50,7 @@ export function publishProcessor(deps: FleetDeps) {
 
     return withLease<StageOutcome>(deps, job, token, 'publish', signal, async (lease) => {
       try {
-        await deps.ledger.countAttempt(runId, 'publish');
-        await deps.ledger.update(runId, { status: 'publishing' });
+        await deps.ledger.update(runId, { status: 'publishing', attempt: 'publish' });
         const report = record.report as unknown as AuditReport;
         let commit = record.publishedCommit ?? (await publishedCommit(deps, runId));
         if (commit === undefined) {

@@ -38,8 +38,7 @@ export function writeProcessor(deps: FleetDeps) {
 
     return withLease<StageOutcome>(deps, job, token, 'write', signal, async (_lease, leaseSignal) => {
       try {
-        await deps.ledger.countAttempt(runId, 'write');
-        let current: RunRecord = await deps.ledger.update(runId, { status: 'writing', patch: { branch } });
+        let current: RunRecord = await deps.ledger.update(runId, { status: 'writing', attempt: 'write', patch: { branch } });
         if (current.writeCommit === undefined) {
           let base = current.baseCommit;
           if (!(await branchExists(deps, branch))) {
