@@ -46,6 +46,8 @@ export function summarizeLatency(r: LatencyResults): LatencySummary {
 export interface ScalingRow {
   readonly processes: number;
   readonly rates: readonly number[];
+  readonly workerCores: number;
+  readonly machineBusy: number;
   readonly median: number;
   readonly speedup: number;
   readonly efficiency: number;
@@ -57,7 +59,16 @@ export function summarizeScaling(r: ScalingResults): ScalingRow[] {
   const base = median(rates(counts[0] ?? 1)) / (counts[0] ?? 1);
   return counts.map((processes) => {
     const m = median(rates(processes));
-    return { processes, rates: rates(processes), median: m, speedup: m / base, efficiency: m / base / processes };
+    const trials = r.trials.filter((t) => t.processes === processes);
+    return {
+      processes,
+      rates: rates(processes),
+      median: m,
+      speedup: m / base,
+      efficiency: m / base / processes,
+      workerCores: median(trials.map((t) => t.workerCores)),
+      machineBusy: median(trials.map((t) => t.machineBusy)),
+    };
   });
 }
 
@@ -185,12 +196,17 @@ function scalingDetails(s: ScalingResults): string {
     perSecond(row.median),
     ratio(row.speedup),
     pct(row.efficiency),
+    row.workerCores.toFixed(2),
+    pct(row.machineBusy),
   ]);
   const startup = median(s.trials.map((t) => t.startupMs));
   return [
     '#### 3. Worker processes',
     `Each trial: N \`floodgate worker --concurrency ${s.concurrency}\` processes (the CLI through tsx) on a fresh FLOODGATE_HOME shared by all (SQLite catalog) and a fresh Redis prefix; one run per table warms up (and creates the ${s.tables} tables), untimed; then ${count(s.trials[0]?.runs ?? 0)} runs of a ${count(s.rowsPerRun)}-row Parquet file (${bytes(s.sourceBytes)}) are enqueued round-robin over the ${s.tables} tables and timed from the first enqueue to the last run's finishedAt. Worker start-up (p50 ${ms(startup)}) is not timed.`,
-    markdownTable(['Processes', 'Jobs per stage at once', 'Trials (runs/s)', 'Median', 'Speed-up vs 1', 'Efficiency (speed-up / processes)'], rows),
+    markdownTable(
+      ['Processes', 'Jobs per stage at once', 'Trials (runs/s)', 'Median', 'Speed-up vs 1', 'Efficiency (speed-up / processes)', 'CPU cores used by the workers (p50)', 'Machine CPU busy, all tenants (p50)'],
+      rows,
+    ),
   ].join('\n\n');
 }
 

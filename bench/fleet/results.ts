@@ -90,6 +90,10 @@ export interface ScalingTrial {
   readonly published: number;
   /** Worker start-up (spawn → every worker ready), not part of `ms`. */
   readonly startupMs: number;
+  /** CPU the worker processes used during the timed batch, in cores (CPU ms / wall ms). */
+  readonly workerCores: number;
+  /** Share of the whole machine's CPU time that was busy meanwhile (all tenants; /proc/stat). */
+  readonly machineBusy: number;
 }
 
 export interface ScalingResults {

@@ -7,6 +7,7 @@ import { progress } from '../lib/log.js';
 import type { Dataset } from '../lakehouse/dataset.js';
 import type { FleetBenchOptions } from './options.js';
 import type { ScalingResults, ScalingTrial } from './results.js';
+import { busyShare, systemCpu } from './cpu.js';
 import { nowMs } from './timing-lakehouse.js';
 import { spawnWorkers } from './workers.js';
 
@@ -68,11 +69,17 @@ async function trial(options: FleetBenchOptions, redisUrl: string, scratchDir: s
     await workers.ready;
     const startupMs = performance.now() - spawned;
     assertPublished(await waitForRuns(producer, await enqueueAll(producer, options, source, options.scalingTables, `warm${index}`)), 'warm-up');
+    const cpuBefore = workers.cpuMs();
+    const machineBefore = systemCpu();
     const start = nowMs();
     const records = await waitForRuns(producer, await enqueueAll(producer, options, source, options.scalingRuns, `t${index}`));
+    const workerCpuMs = workers.cpuMs() - cpuBefore;
+    const machineBusy = busyShare(machineBefore, systemCpu());
     assertPublished(records, `${processes} process(es)`);
     const end = Math.max(...records.map((r) => Date.parse(r.finishedAt ?? r.updatedAt)));
-    return { processes, runs: records.length, ms: end - start, published: records.length, startupMs };
+    // The CPU readings span the polling loop too (up to 100 ms past the last finish): close enough for a share.
+    const pollEnd = nowMs();
+    return { processes, runs: records.length, ms: end - start, published: records.length, startupMs, workerCores: workerCpuMs / (pollEnd - start), machineBusy };
   } finally {
     await producer.close();
     await workers.stop();

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpuMs } from './cpu.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ENTRY = path.join(REPO_ROOT, 'src', 'producers', 'cli', 'main.ts');
@@ -10,6 +11,8 @@ const TSX_LOADER = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta
 export interface WorkerProcesses {
   /** Resolves once every worker logged `worker ready`. */
   readonly ready: Promise<void>;
+  /** CPU time the workers have used so far (ms, summed). */
+  cpuMs(): number;
   /** SIGTERM to each worker this started, SIGKILL after `graceMs`; resolves when all have exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -58,6 +61,7 @@ export function spawnWorkers(count: number, concurrency: number, env: Readonly<R
   ready.catch(() => undefined);
   return {
     ready,
+    cpuMs: () => children.reduce((sum, child) => sum + (child.pid === undefined ? 0 : processCpuMs(child.pid)), 0),
     stop: async (graceMs = 15_000) => {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => {

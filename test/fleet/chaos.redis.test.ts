@@ -55,6 +55,7 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
       REDIS_URL: redis.url,
       FLOODGATE_REDIS_PREFIX: uniquePrefix(),
       FLOODGATE_JOB_LOCK_MS: '2000',
+      FLOODGATE_METRICS_PORT: '0',
       FLOODGATE_PARK_MS: '2000',
       FLOODGATE_ATTEMPTS: '10',
       FLOODGATE_BACKOFF_MS: '200',

@@ -26,7 +26,7 @@ describe('graceful shutdown', () => {
   });
 
   it('on SIGTERM stops taking jobs, finishes the active one within --grace and exits 0', async () => {
-    const env = { ...process.env, FLOODGATE_HOME: home, FLOODGATE_SOURCE_ROOTS: data, REDIS_URL: redis.url, FLOODGATE_REDIS_PREFIX: uniquePrefix() };
+    const env = { ...process.env, FLOODGATE_HOME: home, FLOODGATE_SOURCE_ROOTS: data, REDIS_URL: redis.url, FLOODGATE_REDIS_PREFIX: uniquePrefix(), FLOODGATE_METRICS_PORT: '0' };
     const worker = () =>
       spawn(process.execPath, ['--import', TSX_LOADER, ENTRY, 'worker', '--stages', 'write', '--grace', '20'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const source = await writeFile(

@@ -5,7 +5,7 @@ import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
 import { startMetricsServer } from '../../shared/observability/metrics/index.js';
 import { createObservability } from '../../shared/observability/wiring.js';
 import { redactRedisUrl } from '../../shared/redis/connection.js';
-import { startFleet } from '../../workers/fleet.js';
+import { startFleet, type Fleet } from '../../workers/fleet.js';
 import { contextOf } from './context.js';
 import { requireRedisUrl } from './fleet-context.js';
 
@@ -40,23 +40,31 @@ export function workerCommand(): Command {
       const redisUrl = requireRedisUrl(config);
       const observability = createObservability(config, 'floodgate-worker');
       const { logger } = observability;
-      const lakehouse = await openLocalLakehouse(config.lakehouse);
-      const fleet = await startFleet({
-        config,
-        redisUrl,
-        lakehouse,
-        stages: options.stages,
-        concurrency: Math.floor(options.concurrency),
-        logger,
-        metrics: observability.metrics,
-        events: observability.events,
-      });
+      // Bind the metrics port first: a worker that cannot serve its probes must not take jobs.
+      let fleet: Fleet | undefined;
       const server = await startMetricsServer({
         registry: observability.registry,
         host: config.observability.metricsHost,
         port: config.observability.metricsPort,
-        ready: async () => (await fleet.redis.ping()) === 'PONG',
+        ready: async () => fleet !== undefined && (await fleet.redis.ping()) === 'PONG',
       });
+      const lakehouse = await openLocalLakehouse(config.lakehouse);
+      try {
+        fleet = await startFleet({
+          config,
+          redisUrl,
+          lakehouse,
+          stages: options.stages,
+          concurrency: Math.floor(options.concurrency),
+          logger,
+          metrics: observability.metrics,
+          events: observability.events,
+        });
+      } catch (error) {
+        await Promise.allSettled([server.close(), lakehouse.close()]);
+        throw error;
+      }
+      const running = fleet;
       logger.info(
         { stages: options.stages, concurrency: options.concurrency, redis: redactRedisUrl(redisUrl), metrics: server.url, prefect: config.observability.prefect !== undefined },
         'worker ready',
@@ -66,7 +74,7 @@ export function workerCommand(): Command {
           logger.info({ signal, graceSeconds: options.grace }, 'stopping: no new jobs; active jobs get the grace period');
           process.removeAllListeners('SIGTERM');
           process.removeAllListeners('SIGINT');
-          fleet
+          running
             .close(options.grace * 1000)
             .then(() => Promise.all([lakehouse.close(), server.close(), observability.close(5_000)]))
             .then(() => undefined)

@@ -12,6 +12,7 @@ export interface StageJob {
   readonly attemptsMade: number;
   readonly opts: { readonly attempts?: number | undefined };
   moveToDelayed(timestamp: number, token?: string): Promise<void>;
+  promote(): Promise<void>;
 }
 
 /** The part of a BullMQ queue the fleet uses. */

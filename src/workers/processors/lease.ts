@@ -29,6 +29,12 @@ export async function withLease<T>(
     deps.metrics.lockParked(stage);
     deps.logger.debug({ runId, table, stage, blockedBy: taken.blockedBy }, 'table busy: parking the job');
     await job.moveToDelayed(Date.now() + deps.options.parkMs, token);
+    // The table may have been released between our attempt and the park, when a wake-up could
+    // not reach this (then still active) job: look once more, and wake ourselves if it is free.
+    const [head] = await deps.locks.line(table);
+    if ((await deps.locks.holder(table)) === undefined && (head === undefined || head === runId)) {
+      await job.promote().catch(() => undefined);
+    }
     throw new DelayedError(`table ${table} is busy with run ${taken.blockedBy}`);
   }
   deps.metrics.lockWait((Date.now() - started) / 1000);
