@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { ConnectionOptions } from 'bullmq';
 import { registerQueueDepth } from '../../shared/observability/metrics/index.js';
-import { createObservability } from '../../shared/observability/wiring.js';
+import { createObservability, prettyLogs } from '../../shared/observability/wiring.js';
 import { connectRedis } from '../../shared/redis/connection.js';
 import { createQueues } from '../../workers/runtime.js';
 import { startApi } from '../api/index.js';
@@ -20,7 +20,7 @@ export function apiCommand(): Command {
       requireRedisUrl(config);
       const port = options.port === undefined ? config.api.port : Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port must be 0-65535, got ${options.port}`);
-      const observability = createObservability(config, 'floodgate-api');
+      const observability = createObservability(config, 'floodgate-api', { pretty: prettyLogs(config) });
       const { logger } = observability;
       // Queue depth is exported here only, so worker replicas do not multiply it.
       const depthRedis = connectRedis(requireRedisUrl(config), 'worker');

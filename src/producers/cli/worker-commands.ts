@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { Stage } from '../../shared/ledger/index.js';
 import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
 import { startMetricsServer } from '../../shared/observability/metrics/index.js';
-import { createObservability } from '../../shared/observability/wiring.js';
+import { createObservability, prettyLogs } from '../../shared/observability/wiring.js';
 import { redactRedisUrl } from '../../shared/redis/connection.js';
 import { startFleet, type Fleet } from '../../workers/fleet.js';
 import { contextOf } from './context.js';
@@ -38,7 +38,7 @@ export function workerCommand(): Command {
     .action(async (options: { stages: Stage[]; concurrency: number; grace: number }, command: Command) => {
       const { config } = contextOf(command);
       const redisUrl = requireRedisUrl(config);
-      const observability = createObservability(config, 'floodgate-worker');
+      const observability = createObservability(config, 'floodgate-worker', { pretty: prettyLogs(config) });
       const { logger } = observability;
       // Bind the metrics port first: a worker that cannot serve its probes must not take jobs.
       let fleet: Fleet | undefined;

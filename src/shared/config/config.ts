@@ -69,6 +69,7 @@ const envSchema = z.object({
   FLOODGATE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   FLOODGATE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   FLOODGATE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  FLOODGATE_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   PREFECT_API_URL: z.url().optional(),
   PREFECT_API_KEY: z.string().min(1).optional(),
   PREFECT_API_AUTH_STRING: z.string().regex(/^[^:]+:.+$/, 'expected user:password').optional(),
@@ -132,6 +133,8 @@ export interface ObservabilitySettings {
   readonly metricsHost: string;
   readonly metricsPort: number;
   readonly logLevel: string;
+  /** `auto`: pretty on a terminal, JSON lines otherwise. */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
   /** Prefect is on when its API URL is set (a server's `.../api`, or a Cloud workspace URL). */
   readonly prefect?: { readonly apiUrl: string; readonly apiKey?: string; readonly authString?: string };
 }
@@ -200,6 +203,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     metricsHost: e.FLOODGATE_METRICS_HOST,
     metricsPort: e.FLOODGATE_METRICS_PORT,
     logLevel: e.FLOODGATE_LOG_LEVEL,
+    logFormat: e.FLOODGATE_LOG_FORMAT,
     ...(e.PREFECT_API_URL === undefined
       ? {}
       : {

@@ -26,15 +26,19 @@ function adapt(logger: Pino): Logger {
   };
 }
 
-/** pino JSON lines on stderr, with secrets redacted. */
-export function createLogger(options: { level?: string; bindings?: Record<string, unknown> } = {}): Logger {
-  const logger = pino(
-    {
-      level: options.level ?? 'info',
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      base: { pid: process.pid, ...options.bindings },
-    },
-    pino.destination({ fd: 2, sync: false }),
-  );
+/**
+ * pino JSON lines on stderr, with secrets redacted. With `pretty` (the entry points pass true
+ * when stderr is a terminal outside production), lines are formatted for people instead.
+ */
+export function createLogger(options: { level?: string; bindings?: Record<string, unknown>; pretty?: boolean } = {}): Logger {
+  const settings = {
+    level: options.level ?? 'info',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid, ...options.bindings },
+  };
+  const logger =
+    options.pretty === true
+      ? pino({ ...settings, transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } })
+      : pino(settings, pino.destination({ fd: 2, sync: false }));
   return adapt(logger);
 }

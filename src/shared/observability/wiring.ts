@@ -15,8 +15,8 @@ export interface ProcessObservability {
   close(timeoutMs: number): Promise<void>;
 }
 
-export function createObservability(config: Config, service: string): ProcessObservability {
-  const logger = createLogger({ level: config.observability.logLevel, bindings: { service } });
+export function createObservability(config: Config, service: string, options: { pretty?: boolean } = {}): ProcessObservability {
+  const logger = createLogger({ level: config.observability.logLevel, bindings: { service }, ...options });
   const registry = createRegistry({ defaultLabels: { service } });
   const metrics = createPromMetrics(registry);
   const prefect = config.observability.prefect;
@@ -39,4 +39,9 @@ export function createObservability(config: Config, service: string): ProcessObs
       await sink?.close(timeoutMs);
     },
   };
+}
+
+/** Pretty logs for people: when stderr is a terminal and FLOODGATE_LOG_FORMAT is not `json`. */
+export function prettyLogs(config: Config): boolean {
+  return config.observability.logFormat === 'pretty' || (config.observability.logFormat === 'auto' && process.stderr.isTTY === true);
 }
