@@ -1,16 +1,13 @@
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/shared/config/index.js';
-import { FloodgateProducer } from '../../src/producers/library.js';
-import { startFleet, type Fleet } from '../../src/workers/fleet.js';
 import { noopLogger, noopMetrics, type EventSink, type Metrics, type RunEvent } from '../../src/shared/observability/ports.js';
 import { auditArtifactKeys, createPrefectSink, stableUuid, type PrefectSink } from '../../src/shared/observability/prefect/index.js';
-import { openLocal, type OpenedBackend } from '../support/backends.js';
 import { trips, writeFile } from '../support/data.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { startPrefect, type TestPrefect } from '../support/prefect.js';
-import { startTestRedis, uniquePrefix, type TestRedis } from '../support/redis.js';
+import { startFleetHarness, type FleetHarness } from '../support/fleet.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 const NOT_NULL_ID = [{ type: 'not_null', column: 'id' }];
 const TABLE = 'taxi.trips';
@@ -42,49 +39,11 @@ function observed(sink: EventSink): EventSink & { emitted: number; slowestMs: nu
   return wrapper;
 }
 
-interface Harness {
-  readonly backend: OpenedBackend;
-  readonly fleet: Fleet;
-  readonly producer: FloodgateProducer;
-  stop(): Promise<void>;
-}
+type Harness = FleetHarness;
 
-/** startFleetHarness (test/support/fleet.ts) with an events sink wired into the workers and the producer. */
-async function startHarness(redisUrl: string, events: EventSink): Promise<Harness> {
-  const backend = await openLocal();
-  const config = loadConfig(
-    {
-      FLOODGATE_HOME: backend.config.home,
-      FLOODGATE_SOURCE_ROOTS: backend.dataDir,
-      FLOODGATE_AUTHOR: 'tests',
-      REDIS_URL: redisUrl,
-      FLOODGATE_REDIS_PREFIX: uniquePrefix(),
-      FLOODGATE_ATTEMPTS: '3',
-      FLOODGATE_BACKOFF_MS: '100',
-      FLOODGATE_PARK_MS: '5000',
-    },
-    { cwd: backend.dataDir },
-  );
-  const fleet = await startFleet({ config, redisUrl, lakehouse: backend.lakehouse, stages: ['write', 'audit', 'publish'], concurrency: 2, events });
-  const producer = new FloodgateProducer({
-    connection: redisUrl,
-    prefix: config.fleet.prefix,
-    sourceRoots: config.lakehouse.sourceRoots,
-    cwd: backend.dataDir,
-    attempts: config.fleet.attempts,
-    backoffMs: config.fleet.backoffMs,
-    events,
-  });
-  return {
-    backend,
-    fleet,
-    producer,
-    stop: async () => {
-      await producer.close();
-      await fleet.close(5_000);
-      await backend.cleanup();
-    },
-  };
+/** The shared fleet harness with an events sink wired into the workers and the producer. */
+function startHarness(redisUrl: string, events: EventSink): Promise<Harness> {
+  return startFleetHarness(redisUrl, { events });
 }
 
 interface PrefectEventOut {

@@ -3,6 +3,7 @@ import { FloodgateProducer } from '../../src/producers/library.js';
 import { startFleet, type Fleet } from '../../src/workers/fleet.js';
 import type { Stage } from '../../src/shared/ledger/index.js';
 import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
+import type { EventSink, Metrics } from '../../src/shared/observability/ports.js';
 import { openLocal, type OpenedBackend } from './backends.js';
 import { uniquePrefix } from './redis.js';
 
@@ -17,7 +18,15 @@ export interface FleetHarness {
 /** A local lakehouse, a worker process's fleet and a producer, on a real Redis with a prefix of their own. */
 export async function startFleetHarness(
   redisUrl: string,
-  options: { stages?: Stage[]; concurrency?: number; env?: Record<string, string>; wrap?: (lakehouse: Lakehouse) => Lakehouse } = {},
+  options: {
+    stages?: Stage[];
+    concurrency?: number;
+    env?: Record<string, string>;
+    wrap?: (lakehouse: Lakehouse) => Lakehouse;
+    /** Wired into the workers and the producer. */
+    events?: EventSink;
+    metrics?: Metrics;
+  } = {},
 ): Promise<FleetHarness> {
   const backend = await openLocal();
   const config = loadConfig(
@@ -40,6 +49,8 @@ export async function startFleetHarness(
     lakehouse: options.wrap === undefined ? backend.lakehouse : options.wrap(backend.lakehouse),
     stages: options.stages ?? ['write', 'audit', 'publish'],
     concurrency: options.concurrency ?? 2,
+    ...(options.events === undefined ? {} : { events: options.events }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
   });
   const producer = new FloodgateProducer({
     connection: redisUrl,
@@ -48,6 +59,7 @@ export async function startFleetHarness(
     cwd: backend.dataDir,
     attempts: config.fleet.attempts,
     backoffMs: config.fleet.backoffMs,
+    ...(options.events === undefined ? {} : { events: options.events }),
   });
   return {
     backend,
