@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { envInt, parseSuiteArgs } from '../lib/args.js';
 
 /** What the audits suite runs and how big; flags win over BENCH_* variables, which win over defaults. */
 export interface AuditsOptions {
@@ -26,21 +27,11 @@ Environment (defaults: full run / --quick):
   BENCH_AUDIT_REPS   timed runs per side          5 / 3
   FLOODGATE_DUCKDB_THREADS, FLOODGATE_DUCKDB_MEMORY_LIMIT apply to Floodgate and the raw DuckDB alike.`;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 export function parseOptions(argv: readonly string[], cwd = process.cwd()): AuditsOptions | 'help' {
-  let quick = false;
-  for (const arg of argv) {
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--quick') quick = true;
-    else throw new Error(`unknown flag ${arg}\n${HELP}`);
-  }
+  const args = parseSuiteArgs(argv, [], HELP);
+  if (args === 'help') return 'help';
+  const { quick } = args;
   const pick = (full: number, small: number) => (quick ? small : full);
   const bench = path.resolve(cwd, 'bench');
   return {

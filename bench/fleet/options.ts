@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { envInt, parseSuiteArgs } from '../lib/args.js';
 
 /** What the fleet suite runs and how big; BENCH_FLEET_* variables win over the defaults. */
 export const PARTS = ['overhead', 'latency', 'scaling'] as const;
@@ -44,13 +45,6 @@ Environment (defaults: full run / --quick):
   BENCH_FLEET_SCALING_ROUNDS   rounds over the process counts (order reversed each round)  3 / 1
   FLOODGATE_DUCKDB_THREADS, FLOODGATE_DUCKDB_MEMORY_LIMIT apply to every lakehouse, in-process and in the workers.`;
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Math.round(Number(raw));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 function envList(name: string, fallback: readonly number[]): readonly number[] {
   const raw = process.env[name];
@@ -61,18 +55,9 @@ function envList(name: string, fallback: readonly number[]): readonly number[] {
 }
 
 export function parseOptions(argv: readonly string[], cwd = process.cwd()): FleetBenchOptions | 'help' {
-  let quick = false;
-  let parts: Part[] = [...PARTS];
-  for (const arg of argv) {
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--quick') quick = true;
-    else if (arg.startsWith('--only=')) {
-      const wanted = arg.slice('--only='.length).split(',').filter((p) => p !== '');
-      const unknown = wanted.filter((p) => !(PARTS as readonly string[]).includes(p));
-      if (unknown.length > 0) throw new Error(`unknown part(s) ${unknown.join(', ')}; parts: ${PARTS.join(', ')}`);
-      parts = wanted as Part[];
-    } else throw new Error(`unknown flag ${arg}\n${HELP}`);
-  }
+  const args = parseSuiteArgs(argv, PARTS, HELP);
+  if (args === 'help') return 'help';
+  const { quick, parts } = args;
   const pick = (full: number, small: number) => (quick ? small : full);
   const bench = path.resolve(cwd, 'bench');
   return {

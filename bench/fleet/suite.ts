@@ -8,10 +8,11 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/shared/redis/e
 import type { Suite } from '../suite.js';
 import { RawDuck } from '../lib/duck.js';
 import { progress } from '../lib/log.js';
+import { writeSuiteResults } from '../lib/results.js';
 import { cpuPressure60 } from '../lib/pressure.js';
 import { taxiDataset, type Dataset } from '../lakehouse/dataset.js';
 import { runLatency } from './latency.js';
-import { helpText, parseOptions, type FleetBenchOptions } from './options.js';
+import { PARTS, helpText, parseOptions, type FleetBenchOptions } from './options.js';
 import { runOverhead } from './overhead.js';
 import { renderReport } from './report.js';
 import type { Environment, FleetResults } from './results.js';
@@ -72,12 +73,9 @@ async function datasets(options: FleetBenchOptions): Promise<{ latency?: Dataset
   }
 }
 
-async function writeResults(options: FleetBenchOptions, results: FleetResults): Promise<string> {
-  const report = renderReport(results);
-  await fs.mkdir(options.resultsDir, { recursive: true });
-  await fs.writeFile(path.join(options.resultsDir, 'fleet.md'), `${report}\n`);
-  await fs.writeFile(path.join(options.resultsDir, 'fleet.raw.json'), `${JSON.stringify(results, null, 2)}\n`);
-  return report;
+function writeResults(options: FleetBenchOptions, results: FleetResults): Promise<string> {
+  const complete = !options.quick && options.parts.length === PARTS.length;
+  return writeSuiteResults(options.resultsDir, 'fleet', renderReport(results), results, complete);
 }
 
 async function run(argv: readonly string[]): Promise<void> {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { envInt, envNumber, parseSuiteArgs } from '../lib/args.js';
 
 /** What the lakehouse suite runs and how big; flags win over BENCH_* variables, which win over defaults. */
 export const PARTS = ['refs', 'import', 'query', 'rss', 'peer'] as const;
@@ -44,31 +45,12 @@ Environment (defaults: full run / --quick):
   BENCH_PYTHON                Python with pyiceberg 0.12                   .venv/bin/python
   FLOODGATE_DUCKDB_THREADS, FLOODGATE_DUCKDB_MEMORY_LIMIT apply to both Floodgate and the raw DuckDB baseline.`;
 
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
-function envInt(name: string, fallback: number): number {
-  return Math.max(1, Math.round(envNumber(name, fallback)));
-}
 
 export function parseOptions(argv: readonly string[], cwd = process.cwd()): LakehouseOptions | 'help' {
-  let quick = false;
-  let parts: Part[] = [...PARTS];
-  for (const arg of argv) {
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--quick') quick = true;
-    else if (arg.startsWith('--only=')) {
-      const wanted = arg.slice('--only='.length).split(',').filter((p) => p !== '');
-      const unknown = wanted.filter((p) => !(PARTS as readonly string[]).includes(p));
-      if (unknown.length > 0) throw new Error(`unknown part(s) ${unknown.join(', ')}; parts: ${PARTS.join(', ')}`);
-      parts = wanted as Part[];
-    } else throw new Error(`unknown flag ${arg}\n${HELP}`);
-  }
+  const args = parseSuiteArgs(argv, PARTS, HELP);
+  if (args === 'help') return 'help';
+  const { quick, parts } = args;
   const pick = (full: number, small: number) => (quick ? small : full);
   const bench = path.resolve(cwd, 'bench');
   return {

@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { Suite } from '../suite.js';
 import { RawDuck } from '../lib/duck.js';
 import { progress } from '../lib/log.js';
+import { writeSuiteResults } from '../lib/results.js';
 import { cpuPressure60 } from '../lib/pressure.js';
 import { smallTaxiFile, taxiDataset } from './dataset.js';
 import { benchConfig, openBenchLakehouse } from './home.js';
 import { IMPORT_TABLE, runImport } from './import.js';
-import { helpText, parseOptions, type LakehouseOptions } from './options.js';
+import { PARTS, helpText, parseOptions, type LakehouseOptions } from './options.js';
 import { runPeer } from './peer.js';
 import { runQuery } from './query.js';
 import { runRefs } from './refs.js';
@@ -70,12 +71,9 @@ async function importAndQuery(options: LakehouseOptions, duck: RawDuck, results:
   }
 }
 
-async function writeResults(options: LakehouseOptions, results: LakehouseResults): Promise<string> {
-  const report = renderReport(results);
-  await fs.mkdir(options.resultsDir, { recursive: true });
-  await fs.writeFile(path.join(options.resultsDir, 'lakehouse.md'), `${report}\n`);
-  await fs.writeFile(path.join(options.resultsDir, 'lakehouse.raw.json'), `${JSON.stringify(results, null, 2)}\n`);
-  return report;
+function writeResults(options: LakehouseOptions, results: LakehouseResults): Promise<string> {
+  const complete = !options.quick && options.parts.length === PARTS.length;
+  return writeSuiteResults(options.resultsDir, 'lakehouse', renderReport(results), results, complete);
 }
 
 async function run(argv: readonly string[]): Promise<void> {
