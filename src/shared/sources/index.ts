@@ -11,7 +11,6 @@ import type { ResolvedSource } from './types.js';
 export { createS3ObjectStore, parseS3Uri } from './s3.js';
 export type { ObjectStore } from './s3.js';
 export type { ResolvedSource, SourceFile } from './types.js';
-export { formatOf } from './format.js';
 
 export interface ResolveSourceOptions {
   readonly roots: readonly string[];

@@ -126,7 +126,7 @@ export async function importData(
         pointer = await deps.catalog.tableAt(moved.commitId, table.qualified);
         base = pointer === undefined ? undefined : await readTableMetadata(deps.io, pointer.metadataLocation);
         // The data files were cast to the schema we planned against; a concurrent schema change needs a fresh import.
-        if (fieldsKey(base) !== writtenAgainst && !(writtenAgainst === '' && base === undefined)) {
+        if (fieldsKey(base) !== writtenAgainst) {
           throw new TableChangedError(table.qualified, branch);
         }
       }
