@@ -42,9 +42,10 @@ describe('graceful shutdown', () => {
       const { runId } = await producer.enqueue({ table: 'big.rows', source });
       await expect.poll(async () => (await producer.getRun(runId))?.status, { timeout: 30_000, interval: 50 }).toBe('writing');
       first.kill('SIGTERM');
+      // Once the worker has begun stopping (it logs so when the signal is handled), it takes no new job.
+      await expect.poll(() => log.includes('stopping: no new jobs'), { timeout: 10_000, interval: 20 }).toBe(true);
       const second = await producer.enqueue({ table: 'big.other', source });
       expect(await exited).toBe(0);
-      expect(log).toContain('stopping: no new jobs');
       // The active write was finished, not abandoned; the run queued after SIGTERM was not taken.
       expect((await producer.getRun(runId))?.status).toBe('written');
       expect((await producer.getRun(second.runId))?.status).toBe('queued');
