@@ -21,6 +21,9 @@ const CAPABILITIES: Capabilities = {
   disjointMergeCommits: true,
   commitPinnedRefs: true,
   tags: false,
+  schemaEvolution: true,
+  atomicExpectedHead: true,
+  importProperties: true,
 };
 
 const SCHEMA: readonly ColumnInfo[] = [{ name: 'id', type: 'long', required: false, fieldId: 1 }];

@@ -77,7 +77,7 @@ async function runOurs(options: LakehouseOptions, seed: string, dataset: Dataset
     const merge = (await timed(() => lakehouse.merge('wap', { into: 'main' }))).ms;
     const info = (await lakehouse.listTables('main')).find((t) => t.name === 'taxi.trips');
     if (info?.rows !== seeded.rows + dataset.rows) throw new Error(`main has ${info?.rows} rows after the merge, wanted ${seeded.rows + dataset.rows}`);
-    return { times: withTotal({ createBranch, import: imported.ms, merge }), files: info.files, bytes: info.bytes };
+    return { times: withTotal({ createBranch, import: imported.ms, merge }), files: info.files ?? 0, bytes: info.bytes };
   } finally {
     await lakehouse.close();
     await fs.rm(home, { recursive: true, force: true });

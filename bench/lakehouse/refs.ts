@@ -28,7 +28,7 @@ const TINY_TABLE = 'bench.tiny';
 async function tableFiles(lakehouse: Lakehouse): Promise<{ files: number; rows: number }> {
   const info = (await lakehouse.listTables('main')).find((t) => t.name === TABLE);
   if (info === undefined) throw new Error(`${TABLE} missing on main`);
-  return { files: info.files, rows: info.rows };
+  return { files: info.files ?? 0, rows: info.rows };
 }
 
 /** Branch create + fast-forward merge rounds against a main holding `taxi.trips` with `files` data files. */

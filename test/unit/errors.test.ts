@@ -10,7 +10,7 @@ describe('error catalogue', () => {
   it('documents every error code with its retry decision and CLI exit code', async () => {
     const doc = await fs.readFile(path.join(REPO_ROOT, 'docs', 'errors.md'), 'utf8');
     const rows = new Map(
-      [...doc.matchAll(/^\| `([A-Z_]+)` \| (yes|no) \|.*\| (\d) \|$/gm)].map((m) => [m[1], { retryable: m[2] === 'yes', exit: Number(m[3]) }]),
+      [...doc.matchAll(/^\| `([A-Z_]+)` \| (yes|no|depends) \|.*\| (\d) \|$/gm)].map((m) => [m[1], { retryable: m[2] === 'depends' ? 'depends' : m[2] === 'yes', exit: Number(m[3]) }]),
     );
     expect([...rows.keys()].sort()).toEqual([...ERROR_CODES].sort());
     for (const code of ERROR_CODES) expect(rows.get(code)?.exit, code).toBe(exitCodeFor(code));

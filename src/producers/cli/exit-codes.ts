@@ -25,9 +25,11 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'QUERY_FAILED',
   'CHECKS_INVALID',
   'CONFIG_INVALID',
+  'REMOTE_UNAUTHORIZED',
+  'REMOTE_FORBIDDEN',
 ]);
 
-const CONFLICT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['MERGE_CONFLICT', 'REF_CHANGED', 'REF_EXISTS', 'TABLE_CHANGED']);
+const CONFLICT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['MERGE_CONFLICT', 'REF_CHANGED', 'REF_EXISTS', 'TABLE_CHANGED', 'TABLE_EXISTS']);
 
 export function exitCodeFor(code: ErrorCode): number {
   if (code === 'AUDIT_FAILED') return EXIT.auditFailed;

@@ -14,8 +14,8 @@ function positiveInt(value: string): number {
 
 function progressPrinter(out: Output): (progress: ImportProgress) => void {
   return (p) => {
-    if (p.phase === 'downloading') {
-      out.progress(`downloading ${p.filesDone ?? 0}/${p.filesTotal ?? '?'} files (${formatBytes(p.bytesDone ?? 0)})`);
+    if (p.phase === 'downloading' || p.phase === 'uploading') {
+      out.progress(`${p.phase} ${p.filesDone ?? 0}/${p.filesTotal ?? '?'} files (${formatBytes(p.bytesDone ?? 0)})`);
     } else if (p.phase === 'writing') {
       out.progress(`writing ${p.filesTotal ?? ''} source file(s) as Iceberg data files...`);
     } else {
@@ -138,7 +138,7 @@ export function lakeCommand(): Command {
       withLakehouse(command, async (lakehouse, { out }) => {
         const tables = await lakehouse.listTables(options.ref);
         out.result(tables, () =>
-          formatTable(tables.map((t) => ({ table: t.name, rows: t.rows, files: t.files, size: formatBytes(t.bytes) }))),
+          formatTable(tables.map((t) => ({ table: t.name, rows: t.rows, files: t.files ?? '-', size: formatBytes(t.bytes) }))),
         );
       }),
     );

@@ -76,6 +76,19 @@ const envSchema = z.object({
   FLOODGATE_API_HOST: z.string().min(1).default('127.0.0.1'),
   FLOODGATE_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   USER: z.string().optional(),
+  HOME: z.string().optional(),
+  FLOODGATE_TARGET_BRANCH: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}$/, 'a branch name').default('main'),
+  FLOODGATE_LAKEHOUSE: z.enum(['local', 'bauplan']).default('local'),
+  BAUPLAN_API_KEY: z.string().min(1).optional(),
+  BAUPLAN_PROFILE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . -').default('default'),
+  BAUPLAN_API_ENDPOINT: z.url().optional(),
+  BAUPLAN_CONFIG_FILE: z.string().min(1).optional(),
+  FLOODGATE_BAUPLAN_GRPC_ENDPOINT: z
+    .string()
+    .regex(/^(grpcs?:\/\/)?[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, grpc://host:port (plaintext) or grpcs://host:port (TLS)')
+    .optional(),
+  FLOODGATE_BAUPLAN_STAGING: z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/.*)?$/, 'expected s3://bucket[/prefix]').optional(),
+  FLOODGATE_BAUPLAN_JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30 * 60_000),
 });
 
 export interface S3Config {
@@ -84,7 +97,26 @@ export interface S3Config {
   readonly forcePathStyle: boolean;
 }
 
+/** Settings of the hosted backend; credentials are resolved when it is opened (src/shared/lakehouse/bauplan/credentials.ts). */
+export interface BauplanSettings {
+  /** `BAUPLAN_API_KEY`; a secret, never logged. When absent, the profile's `api_key` is used. */
+  readonly apiKey?: string;
+  readonly profile: string;
+  /** `BAUPLAN_API_ENDPOINT`, else the profile's `api_endpoint`, else Bauplan's public endpoint. */
+  readonly endpoint?: string;
+  /** The profiles file: `BAUPLAN_CONFIG_FILE`, default `~/.bauplan/config.yaml`. */
+  readonly configFile: string;
+  /** The job service (gRPC); defaults to the API endpoint's host on port 443 over TLS. */
+  readonly grpcEndpoint?: string;
+  /** Where local files are uploaded before Bauplan imports them (`s3://bucket/prefix`). */
+  readonly stagingUri?: string;
+  readonly jobTimeoutMs: number;
+}
+
 export interface LakehouseConfig {
+  /** Which backend `openLakehouse` opens: the embedded one or Bauplan. */
+  readonly backend: 'local' | 'bauplan';
+  readonly bauplan: BauplanSettings;
   /** Absolute path of Floodgate's home folder (catalog, warehouse, staging). */
   readonly home: string;
   /** PostgreSQL URL; SQLite at `<home>/catalog.db` when absent. */
@@ -119,6 +151,8 @@ export interface FleetSettings {
   readonly quarantineMs: number;
   /** How often each worker process offers to run the janitor (0: never). */
   readonly janitorIntervalMs: number;
+  /** The branch runs are branched from and published into (default `main`). */
+  readonly targetBranch: string;
 }
 
 export interface ApiSettings {
@@ -164,7 +198,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   const roots = (e.FLOODGATE_SOURCE_ROOTS ?? [cwd, 's3://']).map((root) =>
     root.startsWith('s3://') ? root : path.resolve(cwd, root.replace(/^file:\/\//, '')),
   );
+  const bauplan: BauplanSettings = {
+    ...(e.BAUPLAN_API_KEY === undefined ? {} : { apiKey: e.BAUPLAN_API_KEY }),
+    profile: e.BAUPLAN_PROFILE,
+    ...(e.BAUPLAN_API_ENDPOINT === undefined ? {} : { endpoint: e.BAUPLAN_API_ENDPOINT }),
+    configFile: path.resolve(cwd, e.BAUPLAN_CONFIG_FILE ?? path.join(e.HOME ?? os.homedir(), '.bauplan', 'config.yaml')),
+    ...(e.FLOODGATE_BAUPLAN_GRPC_ENDPOINT === undefined ? {} : { grpcEndpoint: e.FLOODGATE_BAUPLAN_GRPC_ENDPOINT }),
+    ...(e.FLOODGATE_BAUPLAN_STAGING === undefined ? {} : { stagingUri: e.FLOODGATE_BAUPLAN_STAGING }),
+    jobTimeoutMs: e.FLOODGATE_BAUPLAN_JOB_TIMEOUT_MS,
+  };
   const lakehouse: LakehouseConfig = {
+    backend: e.FLOODGATE_LAKEHOUSE,
+    bauplan: Object.freeze(bauplan),
     home,
     ...(e.FLOODGATE_CATALOG_URL === undefined ? {} : { catalogUrl: e.FLOODGATE_CATALOG_URL }),
     catalogName: e.FLOODGATE_CATALOG_NAME,
@@ -193,6 +238,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     stuckAfterMs: e.FLOODGATE_STUCK_AFTER_MS,
     quarantineMs: Math.round(e.FLOODGATE_QUARANTINE_DAYS * 86_400_000),
     janitorIntervalMs: e.FLOODGATE_JANITOR_INTERVAL_MS,
+    targetBranch: e.FLOODGATE_TARGET_BRANCH,
   };
   const api: ApiSettings = {
     ...(e.FLOODGATE_API_TOKEN === undefined ? {} : { token: e.FLOODGATE_API_TOKEN }),

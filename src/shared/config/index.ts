@@ -1,2 +1,2 @@
 export { loadConfig, parseByteSize } from './config.js';
-export type { ApiSettings, Config, FleetSettings, ObservabilitySettings, LakehouseConfig, LoadConfigOptions, S3Config } from './config.js';
+export type { ApiSettings, BauplanSettings, Config, FleetSettings, ObservabilitySettings, LakehouseConfig, LoadConfigOptions, S3Config } from './config.js';

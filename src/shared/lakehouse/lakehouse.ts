@@ -13,6 +13,12 @@ export interface Capabilities {
   /** Refs may be pinned to a commit with `name@commit` or `@commit`. */
   readonly commitPinnedRefs: boolean;
   readonly tags: boolean;
+  /** Imports may add nullable columns (`schemaPolicy: 'evolve'`); without it a new column is a SCHEMA_MISMATCH. */
+  readonly schemaEvolution: boolean;
+  /** `merge` honours `expectedHead` atomically; otherwise it is checked just before merging. */
+  readonly atomicExpectedHead: boolean;
+  /** Commit properties given to imports are recorded (merges always record theirs). */
+  readonly importProperties: boolean;
 }
 
 export type ImportMode = 'append' | 'replace';
@@ -36,10 +42,20 @@ export interface CommitInfo {
 }
 
 export interface ImportProgress {
-  readonly phase: 'resolving' | 'downloading' | 'writing' | 'committing';
+  readonly phase: 'resolving' | 'downloading' | 'uploading' | 'writing' | 'committing';
   readonly filesDone?: number;
   readonly filesTotal?: number;
   readonly bytesDone?: number;
+}
+
+/**
+ * Where a backend keeps what it needs to resume long remote work after a crash, such as the id
+ * of a job it submitted. The fleet backs it with the run's ledger record, so a worker that takes
+ * over a stalled run resumes the same job instead of submitting a second one.
+ */
+export interface WorkCheckpoint {
+  get(key: string): string | undefined;
+  set(key: string, value: string | undefined): Promise<void>;
 }
 
 export interface ImportRequest {
@@ -57,6 +73,8 @@ export interface ImportRequest {
   readonly properties?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ImportProgress) => void;
+  /** Backends that run imports as remote jobs record and resume them here. */
+  readonly checkpoint?: WorkCheckpoint;
 }
 
 export interface ImportResult {
@@ -109,7 +127,8 @@ export interface TableInfo {
   /** `namespace.table` */
   readonly name: string;
   readonly rows: number;
-  readonly files: number;
+  /** Data files, where the backend reports them. */
+  readonly files?: number;
   readonly bytes: number;
   /** Iceberg metadata file of this version, where the backend has one. */
   readonly metadataLocation?: string;

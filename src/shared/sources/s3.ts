@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import picomatch from 'picomatch';
 import type { S3Config } from '../config/index.js';
 import { SourceNotAllowedError, SourceNotFoundError, StorageUnavailableError } from '../lakehouse/errors.js';
@@ -13,6 +13,8 @@ import type { SourceFile } from './types.js';
 export interface ObjectStore {
   list(bucket: string, prefix: string): AsyncIterable<{ key: string; size: number; etag: string }>;
   download(bucket: string, key: string, destination: string, signal?: AbortSignal): Promise<void>;
+  /** Puts a local file at `key` (used to stage files for a remote lakehouse). */
+  upload(bucket: string, key: string, source: string, signal?: AbortSignal): Promise<void>;
 }
 
 export function createS3ObjectStore(config: S3Config): ObjectStore {
@@ -39,6 +41,15 @@ export function createS3ObjectStore(config: S3Config): ObjectStore {
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
       await fs.promises.mkdir(path.dirname(destination), { recursive: true });
       await pipeline(object.Body as Readable, fs.createWriteStream(destination), { signal });
+    },
+    async upload(bucket, key, source, signal) {
+      const { size } = await fs.promises.stat(source);
+      // Small files go as one buffer (simplest for every S3 implementation); large ones stream.
+      const body = size <= 64 * 1024 * 1024 ? await fs.promises.readFile(source) : fs.createReadStream(source);
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: size }),
+        { abortSignal: signal },
+      );
     },
   };
 }

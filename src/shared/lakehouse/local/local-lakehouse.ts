@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Table } from 'apache-arrow';
 import type { LakehouseConfig } from '../../config/index.js';
 import type { Catalog } from './catalog/index.js';
-import { currentSchema, liveDataFiles, readTableMetadata, tableSummary, type FileIO, type IcebergField } from './iceberg/index.js';
+import { currentSchema, liveDataFiles, readTableMetadata, tableSummary, type FileIO } from './iceberg/index.js';
 import { InvalidInputError, TableNotFoundError } from '../errors.js';
 import type {
   AppendRecordsRequest,
@@ -22,42 +22,12 @@ import type {
 } from '../lakehouse.js';
 import { parseTableName, validateRefName } from '../names.js';
 import { Duck } from './engine/duck.js';
-import { duckTypeOf } from './engine/types.js';
+import { recordColumnTypes } from './engine/records.js';
 import { runReadOnlyQuery, type BoundTable } from './engine/query.js';
 import { toArrowTable, toRows } from './engine/results.js';
 import { importData, type ImporterDeps } from './importer.js';
 import { requireRef, resolveRef, toCommitInfo, toRefInfo } from './refs.js';
 import type { ObjectStore } from '../../sources/index.js';
-
-/**
- * DuckDB types for records' columns from their JS values: strings stay strings, whole numbers are
- * BIGINT, other numbers DOUBLE; a column with only nulls takes the table's type, or VARCHAR.
- */
-function recordColumnTypes(
-  records: AppendRecordsRequest['records'],
-  existing: readonly IcebergField[] | undefined,
-): Record<string, string> {
-  const kinds = new Map<string, Set<string>>();
-  for (const record of records) {
-    for (const [name, value] of Object.entries(record)) {
-      const seen = kinds.get(name) ?? new Set<string>();
-      if (value === null) continue;
-      seen.add(value instanceof Date ? 'date' : typeof value === 'number' ? (Number.isInteger(value) ? 'int' : 'float') : typeof value);
-      kinds.set(name, seen);
-    }
-  }
-  const types: Record<string, string> = {};
-  for (const [name, seen] of kinds) {
-    const field = existing?.find((f) => f.name === name);
-    if (seen.has('string') || (seen.size > 1 && !(seen.size === 2 && seen.has('int') && seen.has('float')))) types[name] = 'VARCHAR';
-    else if (seen.has('float')) types[name] = 'DOUBLE';
-    else if (seen.has('int')) types[name] = field?.type === 'int' ? 'INTEGER' : 'BIGINT';
-    else if (seen.has('boolean')) types[name] = 'BOOLEAN';
-    else if (seen.has('date')) types[name] = 'TIMESTAMP WITH TIME ZONE';
-    else types[name] = field === undefined ? 'VARCHAR' : duckTypeOf(field.type);
-  }
-  return types;
-}
 
 export const LOCAL_CAPABILITIES: Capabilities = Object.freeze({
   atomicMultiTablePublish: true,
@@ -66,6 +36,9 @@ export const LOCAL_CAPABILITIES: Capabilities = Object.freeze({
   disjointMergeCommits: true,
   commitPinnedRefs: true,
   tags: true,
+  schemaEvolution: true,
+  atomicExpectedHead: true,
+  importProperties: true,
 });
 
 export interface LocalLakehouseDeps {
