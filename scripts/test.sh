@@ -19,6 +19,9 @@ npx --no-install vitest run --reporter=default --reporter=json --outputFile="$re
 # One closing line in the plain form CI reads: "tests: N passed, N failed, N skipped".
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  for (const file of r.testResults) for (const t of file.assertionResults) {
+    if (t.status === "pending" || t.status === "skipped" || t.status === "todo") console.log(`skipped: ${t.fullName}`);
+  }
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' "$results" || status=1
 rm -f "$results"

@@ -53,7 +53,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     logger: options.logger ?? noopLogger,
     metrics: options.metrics ?? noopMetrics,
     events: options.events ?? noopEvents,
-    options: { parkMs: config.fleet.parkMs, mainBranch: 'main' },
+    options: { parkMs: config.fleet.parkMs, mainBranch: config.fleet.targetBranch },
   };
   const workers = startWorkers({
     connection,

@@ -6,9 +6,12 @@ import { inject } from 'vitest';
 import { loadConfig, type LakehouseConfig } from '../../src/shared/config/index.js';
 import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
 import { openLocalLakehouse } from '../../src/shared/lakehouse/local/index.js';
+import { openBauplan } from './bauplan/harness.js';
 
 export interface OpenedBackend {
   readonly lakehouse: Lakehouse;
+  /** The environment that opens the same backend (e.g. for worker processes). */
+  readonly env: Record<string, string>;
   /** A folder the backend may import from. */
   readonly dataDir: string;
   readonly config: LakehouseConfig;
@@ -47,7 +50,7 @@ export async function openLocal(options: { postgres?: boolean; env?: Record<stri
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'fg-home-'));
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'fg-data-'));
   const database = options.postgres === true ? await freshPostgresDatabase() : undefined;
-  const config = loadConfig({
+  const env: Record<string, string> = {
     FLOODGATE_HOME: home,
     FLOODGATE_SOURCE_ROOTS: `${dataDir},s3://`,
     FLOODGATE_DUCKDB_MEMORY_LIMIT: '512MB',
@@ -55,10 +58,12 @@ export async function openLocal(options: { postgres?: boolean; env?: Record<stri
     FLOODGATE_AUTHOR: 'tests',
     ...(database === undefined ? {} : { FLOODGATE_CATALOG_URL: database.url }),
     ...options.env,
-  }).lakehouse;
+  };
+  const config = loadConfig(env).lakehouse;
   const lakehouse = await openLocalLakehouse(config, { cwd: dataDir });
   return {
     lakehouse,
+    env,
     dataDir,
     config,
     cleanup: async () => {
@@ -73,6 +78,7 @@ export async function openLocal(options: { postgres?: boolean; env?: Record<stri
 const ALL: Record<string, BackendHarness> = {
   local: { name: 'local (SQLite catalog)', open: () => openLocal() },
   'local-postgres': { name: 'local (PostgreSQL catalog)', open: () => openLocal({ postgres: true }) },
+  bauplan: { name: 'bauplan (fake server on loopback)', open: () => openBauplan() },
 };
 
 /** The backends the contract suite runs against: `BACKENDS=local,local-postgres` (the default is all of them). */

@@ -15,7 +15,7 @@ export interface FleetHarness {
   stop(): Promise<void>;
 }
 
-/** A local lakehouse, a worker process's fleet and a producer, on a real Redis with a prefix of their own. */
+/** A lakehouse (local unless `open` says otherwise), a worker process's fleet and a producer, on a real Redis with a prefix of their own. */
 export async function startFleetHarness(
   redisUrl: string,
   options: {
@@ -26,12 +26,14 @@ export async function startFleetHarness(
     /** Wired into the workers and the producer. */
     events?: EventSink;
     metrics?: Metrics;
+    /** The backend; default: a local lakehouse with a SQLite catalog. */
+    open?: () => Promise<OpenedBackend>;
   } = {},
 ): Promise<FleetHarness> {
-  const backend = await openLocal();
+  const backend = await (options.open ?? openLocal)();
   const config = loadConfig(
     {
-      FLOODGATE_HOME: backend.config.home,
+      ...backend.env,
       FLOODGATE_SOURCE_ROOTS: backend.dataDir,
       FLOODGATE_AUTHOR: 'tests',
       REDIS_URL: redisUrl,

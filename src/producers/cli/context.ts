@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../shared/config/index.js';
 import type { Lakehouse } from '../../shared/lakehouse/lakehouse.js';
-import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
+import { openLakehouse } from '../../shared/lakehouse/open.js';
 import { createOutput, type Output } from './output.js';
 
 export interface GlobalOptions {
@@ -27,7 +27,7 @@ export async function withLakehouse<T>(
   fn: (lakehouse: Lakehouse, context: CommandContext) => Promise<T>,
 ): Promise<T> {
   const context = contextOf(command);
-  const lakehouse = await openLocalLakehouse(context.config.lakehouse);
+  const lakehouse = await openLakehouse(context.config.lakehouse);
   try {
     return await fn(lakehouse, context);
   } finally {

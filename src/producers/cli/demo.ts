@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { DEMO_CHECKS, generateTaxiData } from '../../shared/demo/taxi-data.js';
 import type { RunRecord } from '../../shared/ledger/index.js';
-import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
+import { openLakehouse } from '../../shared/lakehouse/open.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../shared/redis/embedded.js';
 import { startFleet } from '../../workers/fleet.js';
 import { createObservability } from '../../shared/observability/wiring.js';
@@ -70,7 +70,7 @@ export function demoCommand(): Command {
         embedded = await startEmbeddedRedis({ dir: path.join(home, 'redis') });
         redisUrl = embedded.url;
       }
-      const lakehouse = await openLocalLakehouse({ ...config.lakehouse, sourceRoots: [...config.lakehouse.sourceRoots, dataDir] });
+      const lakehouse = await openLakehouse({ ...config.lakehouse, sourceRoots: [...config.lakehouse.sourceRoots, dataDir] });
       try {
         out.progress(`generating ${options.rows} NYC-taxi-like trips per batch in ${dataDir}...`);
         const data = await generateTaxiData(dataDir, Number(options.rows));
@@ -110,13 +110,13 @@ export function demoCommand(): Command {
             ),
           );
           const runs = finished.map(summarize);
-          const [count] = await lakehouse.queryRows(`SELECT count(*) AS rows FROM ${TABLE}`);
+          const [count] = await lakehouse.queryRows(`SELECT count(*) AS rows FROM ${TABLE}`, { ref: config.fleet.targetBranch });
           const main = { [TABLE]: Number(count?.['rows'] ?? 0) };
           if (out.json) {
             out.result({ runs, main }, () => '');
           } else {
             runs.forEach((run, i) => printRun(out, enqueued[i]?.label ?? '', run));
-            process.stdout.write(`\nmain: ${TABLE} has ${main[TABLE]} rows\n`);
+            process.stdout.write(`\n${config.fleet.targetBranch}: ${TABLE} has ${main[TABLE]} rows\n`);
             out.progress(`\nexplore: floodgate lake log; floodgate runs; floodgate lake query "SELECT count(*) FROM ${TABLE}" --ref <branch>`);
           }
           const asDesigned = runs[0]?.status === 'published' && runs[1]?.status === 'audit_failed';

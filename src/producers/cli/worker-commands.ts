@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { Stage } from '../../shared/ledger/index.js';
-import { openLocalLakehouse } from '../../shared/lakehouse/local/index.js';
+import { openLakehouse } from '../../shared/lakehouse/open.js';
 import { startMetricsServer } from '../../shared/observability/metrics/index.js';
 import { createObservability, prettyLogs } from '../../shared/observability/wiring.js';
 import { redactRedisUrl } from '../../shared/redis/connection.js';
@@ -48,7 +48,7 @@ export function workerCommand(): Command {
         port: config.observability.metricsPort,
         ready: async () => fleet !== undefined && (await fleet.redis.ping()) === 'PONG',
       });
-      const lakehouse = await openLocalLakehouse(config.lakehouse);
+      const lakehouse = await openLakehouse(config.lakehouse);
       try {
         fleet = await startFleet({
           config,
@@ -96,7 +96,7 @@ export function janitorCommand(): Command {
     .action(async (_options: unknown, command: Command) => {
       const { config, out } = contextOf(command);
       const redisUrl = requireRedisUrl(config);
-      const lakehouse = await openLocalLakehouse(config.lakehouse);
+      const lakehouse = await openLakehouse(config.lakehouse);
       const fleet = await startFleet({ config, redisUrl, lakehouse, stages: [], concurrency: 1 });
       try {
         const report = await fleet.janitor();

@@ -1,6 +1,7 @@
 import { contractFor } from '../../shared/audits/index.js';
 import { runBranch, stageJobId } from '../../shared/jobs/index.js';
 import type { IngestionRequest } from '../../shared/jobs/index.js';
+import type { WorkCheckpoint } from '../../shared/lakehouse/lakehouse.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 import { failStage, settleFinished } from './finish.js';
@@ -10,6 +11,24 @@ import { withLease } from './lease.js';
 async function findImportCommit(deps: FleetDeps, branch: string, runId: string): Promise<string | undefined> {
   const [head] = await deps.lakehouse.log(branch, { limit: 1 });
   return head?.properties['floodgate.run-id'] === runId && head.properties['floodgate.operation'] === 'import' ? head.id : undefined;
+}
+
+/**
+ * The run's ledger record as the backend's checkpoint: a remote import job's id is saved before
+ * the job is awaited, so the worker that takes the run over after a crash polls that same job.
+ */
+function ledgerCheckpoint(deps: FleetDeps, record: RunRecord): WorkCheckpoint {
+  let resume: Record<string, string> = { ...record.resume };
+  return {
+    get: (key) => resume[`write.${key}`],
+    set: async (key, value) => {
+      const next = { ...resume };
+      if (value === undefined) delete next[`write.${key}`];
+      else next[`write.${key}`] = value;
+      resume = next;
+      await deps.ledger.update(record.runId, { patch: { resume: next } });
+    },
+  };
 }
 
 async function branchExists(deps: FleetDeps, branch: string): Promise<boolean> {
@@ -60,6 +79,7 @@ export function writeProcessor(deps: FleetDeps) {
               message: `floodgate run ${runId}: ${request.mode} ${request.source}`.slice(0, 500),
               properties: { 'floodgate.run-id': runId },
               signal: leaseSignal,
+              checkpoint: ledgerCheckpoint(deps, current),
             });
             commit = imported.commit;
             counts = { rows: imported.rows, bytes: imported.bytes, files: imported.files };

@@ -1,0 +1,150 @@
+import { FloodgateError } from '../../errors/index.js';
+import type { ObjectStore } from '../../sources/index.js';
+import { SchemaMismatchError, SourceUnreadableError } from '../errors.js';
+import type { ImportRequest, ImportResult, WorkCheckpoint } from '../lakehouse.js';
+import { parseTableName, type TableName } from '../names.js';
+import type { CatalogClient } from './catalog/client.js';
+import type { JobClient } from './jobs/client.js';
+import { assertSucceeded, type JobResult } from './jobs/outcome.js';
+import { stageSource } from './staging.js';
+
+export interface RemoteImportDeps {
+  readonly catalog: CatalogClient;
+  readonly jobs: JobClient;
+  readonly objectStore: () => ObjectStore;
+  readonly roots: readonly string[];
+  readonly cwd: string;
+  readonly stagingUri?: string;
+  readonly jobTimeoutMs: number;
+}
+
+const NO_CHECKPOINT: WorkCheckpoint = { get: () => undefined, set: async () => {} };
+
+/**
+ * Runs one job to completion. A job id left in the checkpoint by an earlier attempt is resumed
+ * (polled) instead of submitting the work again; a failed job's id is cleared so a retry submits anew.
+ */
+async function runJob(
+  deps: RemoteImportDeps,
+  checkpoint: WorkCheckpoint,
+  key: string,
+  what: string,
+  submit: () => Promise<string>,
+  signal?: AbortSignal,
+): Promise<JobResult> {
+  let jobId = checkpoint.get(key);
+  if (jobId === undefined || jobId === '') {
+    jobId = await submit();
+    await checkpoint.set(key, jobId);
+  }
+  const result = await deps.jobs.watch(jobId, { timeoutMs: deps.jobTimeoutMs, ...(signal === undefined ? {} : { signal }) });
+  if (result.outcome.kind !== 'success') await checkpoint.set(key, undefined);
+  assertSucceeded(result, what);
+  return result;
+}
+
+async function tableOrUndefined(deps: RemoteImportDeps, branch: string, table: TableName) {
+  try {
+    return await deps.catalog.table(branch, table.namespace, table.name);
+  } catch (error) {
+    if (error instanceof FloodgateError && error.code === 'TABLE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+async function ensureNamespace(deps: RemoteImportDeps, branch: string, namespace: string): Promise<void> {
+  if (!(await deps.catalog.namespaces(branch)).includes(namespace)) await deps.catalog.createNamespace(branch, namespace);
+}
+
+/** Plans a table from the source: a plan job reads the files and derives the schema. */
+async function planTable(deps: RemoteImportDeps, checkpoint: WorkCheckpoint, args: CreateTableArgs): Promise<NonNullable<JobResult['plan']>> {
+  const { branch, table, search, replace, signal } = args;
+  const submit = () => deps.jobs.tableCreatePlan({ branch, table: table.name, namespace: table.namespace, searchString: search, replace });
+  let plan = await runJob(deps, checkpoint, 'bauplan.plan', `table plan for ${table.qualified}`, submit, signal);
+  if (plan.plan === undefined) {
+    // A resumed plan job whose events are gone: planning writes nothing, so plan again.
+    await checkpoint.set('bauplan.plan', undefined);
+    plan = await runJob(deps, checkpoint, 'bauplan.plan', `table plan for ${table.qualified}`, submit, signal);
+  }
+  if (plan.plan === undefined || !plan.plan.success) {
+    throw new FloodgateError('JOB_FAILED', `Bauplan could not plan table ${table.qualified}: ${plan.plan?.error ?? 'the plan job sent no plan'}`, {
+      details: { jobId: plan.jobId, remoteMessage: plan.plan?.error ?? '' },
+    });
+  }
+  return plan.plan;
+}
+
+interface CreateTableArgs {
+  readonly branch: string;
+  readonly table: TableName;
+  readonly search: string;
+  readonly replace: boolean;
+  readonly source: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Creates (or, for `replace`, re-creates) the table: a plan job, then its apply job. Planning reads
+ * the source, so a plan that fails for good means the source cannot be read as a table.
+ */
+async function createTable(deps: RemoteImportDeps, checkpoint: WorkCheckpoint, args: CreateTableArgs): Promise<void> {
+  let plan: NonNullable<JobResult['plan']>;
+  try {
+    plan = await planTable(deps, checkpoint, args);
+  } catch (error) {
+    if (error instanceof FloodgateError && error.code === 'JOB_FAILED' && !error.retryable) {
+      throw new SourceUnreadableError(args.source, String(error.details['remoteMessage'] ?? error.message), error);
+    }
+    throw error;
+  }
+  if (!plan.canAutoApply) {
+    throw new SchemaMismatchError(args.table.qualified, [], 'Bauplan reports schema conflicts its plan cannot apply automatically');
+  }
+  await ensureNamespace(deps, args.branch, args.table.namespace);
+  await runJob(deps, checkpoint, 'bauplan.apply', `table create for ${args.table.qualified}`, () => deps.jobs.tableCreatePlanApply(plan.yaml), args.signal);
+}
+
+/**
+ * Write on Bauplan: stage the source in S3 if it is local, create the table when it is new (or
+ * replaced), then run the import job. Every job id goes into the checkpoint first.
+ */
+export async function importRemote(deps: RemoteImportDeps, request: ImportRequest, branch: string): Promise<ImportResult> {
+  const table = parseTableName(request.table);
+  const checkpoint = request.checkpoint ?? NO_CHECKPOINT;
+  await deps.catalog.getBranch(branch);
+  const staged = await stageSource(table.qualified, request.source, {
+    roots: deps.roots,
+    cwd: deps.cwd,
+    objectStore: deps.objectStore,
+    ...(deps.stagingUri === undefined ? {} : { stagingUri: deps.stagingUri }),
+    ...(request.format === undefined ? {} : { format: request.format }),
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+    ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
+  });
+  const existing = await tableOrUndefined(deps, branch, table);
+  const replace = request.mode === 'replace';
+  let rowsBefore = Number(checkpoint.get('bauplan.rowsBefore') ?? Number.NaN);
+  if (Number.isNaN(rowsBefore)) {
+    rowsBefore = replace ? 0 : (existing?.records ?? 0);
+    await checkpoint.set('bauplan.rowsBefore', String(rowsBefore));
+  }
+  const created = existing === undefined || replace;
+  if (created && checkpoint.get('bauplan.import') === undefined) {
+    await createTable(deps, checkpoint, { branch, table, search: staged.searchString, source: request.source, replace: existing !== undefined, ...(request.signal === undefined ? {} : { signal: request.signal }) });
+  }
+  request.onProgress?.({ phase: 'writing', filesTotal: staged.files });
+  await runJob(deps, checkpoint, 'bauplan.import', `import into ${table.qualified}`, () =>
+    deps.jobs.tableDataImport({ branch, table: table.name, namespace: table.namespace, searchString: staged.searchString, importDuplicateFiles: true }), request.signal);
+  request.onProgress?.({ phase: 'committing' });
+  const after = await deps.catalog.table(branch, table.namespace, table.name);
+  const head = await deps.catalog.getBranch(branch);
+  return {
+    table: table.qualified,
+    rows: Math.max(0, (after.records ?? 0) - rowsBefore),
+    files: staged.files,
+    bytes: staged.bytes,
+    commit: head.hash,
+    addedColumns: [],
+    created: existing === undefined,
+  };
+}
