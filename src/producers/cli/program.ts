@@ -33,7 +33,9 @@ export function buildProgram(): Command {
         '  floodgate lake merge dev --into main',
         '',
         'Environment: FLOODGATE_HOME, FLOODGATE_CATALOG_URL (postgres://...), FLOODGATE_SOURCE_ROOTS,',
-        'FLOODGATE_S3_ENDPOINT and more: see the README. Exit codes: 0 ok, 2 bad input, 4 conflict, 1 other.',
+        'FLOODGATE_S3_ENDPOINT and more: see the README. FLOODGATE_LAKEHOUSE=bauplan (with BAUPLAN_API_KEY',
+        'and FLOODGATE_BAUPLAN_STAGING) runs every command on Bauplan instead: see docs/bauplan.md.',
+        'Exit codes: 0 ok, 2 bad input, 3 audit failed, 4 conflict, 5 rejected, 1 other.',
       ].join('\n'),
     )
     .exitOverride();
