@@ -1,6 +1,5 @@
 import type { Table } from 'apache-arrow';
 import { FloodgateError } from '../../errors/index.js';
-import type { ObjectStore } from '../../sources/index.js';
 import { RefChangedError, RefNotFoundError, RefProtectedError, SchemaMismatchError } from '../errors.js';
 import type {
   AppendRecordsRequest,
@@ -17,12 +16,10 @@ import type {
   TableInfo,
 } from '../lakehouse.js';
 import { parseRefSpec, parseTableName, validateRefName } from '../names.js';
-import type { CatalogClient } from './catalog/client.js';
 import type { TableRecord } from './catalog/schemas.js';
-import { importRemote } from './import.js';
-import type { JobClient } from './jobs/client.js';
+import { importRemote, type RemoteImportDeps } from './import.js';
 import type { BauplanNames } from './names.js';
-import { runRemoteQuery } from './query.js';
+import { runRemoteQuery, type RemoteQueryDeps } from './query.js';
 import { RecordWriter } from './records.js';
 import { arrowToRows } from './rows.js';
 
@@ -43,17 +40,9 @@ export const BAUPLAN_CAPABILITIES: Capabilities = Object.freeze({
   importProperties: false,
 });
 
-export interface BauplanLakehouseDeps {
-  readonly catalog: CatalogClient;
-  readonly jobs: JobClient;
+/** Everything the backend talks to: the catalog and job clients, staging, and the user's branch names. */
+export interface BauplanLakehouseDeps extends RemoteImportDeps, RemoteQueryDeps {
   readonly names: BauplanNames;
-  readonly objectStore: () => ObjectStore;
-  readonly roots: readonly string[];
-  readonly cwd: string;
-  readonly stagingUri?: string;
-  readonly jobTimeoutMs: number;
-  /** Environment for the `bauplan` CLI fallback of queries. */
-  readonly cliEnv: Readonly<Record<string, string>>;
 }
 
 function isCode(error: unknown, code: string): boolean {
