@@ -8,6 +8,7 @@ import { startFleet } from '../../workers/fleet.js';
 import { createObservability } from '../../shared/observability/wiring.js';
 import { FloodgateProducer } from '../library.js';
 import { contextOf } from './context.js';
+import { FloodgateError } from '../../shared/errors/index.js';
 import { EXIT } from './exit-codes.js';
 import { formatTable, type Output } from './output.js';
 import { failedChecksOf } from './runs-format.js';
@@ -61,6 +62,12 @@ export function demoCommand(): Command {
     .addHelpText('after', '\nUses FLOODGATE_HOME (default ./.floodgate). Starts a private redis-server there unless REDIS_URL is set.')
     .action(async (options: { rows: string }, command: Command) => {
       const { config, out } = contextOf(command);
+      if (config.lakehouse.backend === 'bauplan' && config.lakehouse.bauplan.stagingUri === undefined) {
+        throw new FloodgateError(
+          'CONFIG_INVALID',
+          'the demo generates local Parquet files, which Bauplan reads from S3 only: set FLOODGATE_BAUPLAN_STAGING=s3://<bucket>/<prefix> (a bucket Bauplan can read)',
+        );
+      }
       const home = config.lakehouse.home;
       const dataDir = path.join(home, 'demo-data');
       let embedded: EmbeddedRedis | undefined;

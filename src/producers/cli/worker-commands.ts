@@ -48,7 +48,10 @@ export function workerCommand(): Command {
         port: config.observability.metricsPort,
         ready: async () => fleet !== undefined && (await fleet.redis.ping()) === 'PONG',
       });
-      const lakehouse = await openLakehouse(config.lakehouse);
+      const lakehouse = await openLakehouse(config.lakehouse).catch(async (error: unknown) => {
+        await server.close();
+        throw error;
+      });
       try {
         fleet = await startFleet({
           config,
