@@ -102,10 +102,11 @@ describe('WAP runs on the Bauplan backend (fake Bauplan server, real Redis)', ()
       fake.fake.holdJobs(true, ['TableDataImport']);
       const first = spawnWorker();
       const { runId } = await producer.enqueue({ table: 'taxi.trips', source: path.join(fake.dataDir, 'batch.parquet'), checks: NOT_NULL_ID });
+      // The plan and create jobs have run; the import job is submitted (and held) and its id is in the ledger.
       await waitFor('the import job to be submitted', async () => fake?.fake.submissions['TableDataImport'] === 1, 60_000);
-      // The plan and create jobs ran before the import (they were released one by one as held jobs).
-      const record = await producer.getRun(runId);
-      expect(record?.resume?.['write.bauplan.import']).toMatch(/.+/);
+      await waitFor('the import job id in the ledger', async () => (await producer.getRun(runId))?.resume?.['write.bauplan.import'] !== undefined, 10_000);
+      const importJobs = [...fake.fake.jobs.values()].filter((j) => j.rpc === 'TableDataImport').map((j) => j.id);
+      expect((await producer.getRun(runId))?.resume?.['write.bauplan.import']).toBe(importJobs[0]);
       first.kill('SIGKILL');
       await new Promise((resolve) => first.once('exit', resolve));
       spawnWorker();
