@@ -29,11 +29,9 @@ Environment (defaults: full run / --quick):
 
 
 export function parseOptions(argv: readonly string[], cwd = process.cwd()): AuditsOptions | 'help' {
-  const args = parseSuiteArgs(argv, [], HELP);
+  const args = parseSuiteArgs(argv, [], HELP, cwd);
   if (args === 'help') return 'help';
-  const { quick } = args;
-  const pick = (full: number, small: number) => (quick ? small : full);
-  const bench = path.resolve(cwd, 'bench');
+  const { quick, pick, benchDir: bench } = args;
   return {
     quick,
     dataDir: path.join(bench, '.data'),

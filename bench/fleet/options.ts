@@ -55,11 +55,9 @@ function envList(name: string, fallback: readonly number[]): readonly number[] {
 }
 
 export function parseOptions(argv: readonly string[], cwd = process.cwd()): FleetBenchOptions | 'help' {
-  const args = parseSuiteArgs(argv, PARTS, HELP);
+  const args = parseSuiteArgs(argv, PARTS, HELP, cwd);
   if (args === 'help') return 'help';
-  const { quick, parts } = args;
-  const pick = (full: number, small: number) => (quick ? small : full);
-  const bench = path.resolve(cwd, 'bench');
+  const { quick, parts, pick, benchDir: bench } = args;
   return {
     quick,
     parts,

@@ -48,11 +48,9 @@ Environment (defaults: full run / --quick):
 
 
 export function parseOptions(argv: readonly string[], cwd = process.cwd()): LakehouseOptions | 'help' {
-  const args = parseSuiteArgs(argv, PARTS, HELP);
+  const args = parseSuiteArgs(argv, PARTS, HELP, cwd);
   if (args === 'help') return 'help';
-  const { quick, parts } = args;
-  const pick = (full: number, small: number) => (quick ? small : full);
-  const bench = path.resolve(cwd, 'bench');
+  const { quick, parts, pick, benchDir: bench } = args;
   return {
     quick,
     parts,

@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /** Command-line and environment parsing shared by the suites. */
 
 /** A positive number from the environment, or the fallback when unset. */
@@ -17,10 +19,14 @@ export function envInt(name: string, fallback: number): number {
 export interface SuiteArgs<P extends string> {
   readonly quick: boolean;
   readonly parts: readonly P[];
+  /** The full-run value, or the `--quick` one. */
+  readonly pick: (full: number, small: number) => number;
+  /** `<cwd>/bench`, which holds `.data/` and the results. */
+  readonly benchDir: string;
 }
 
 /** `--quick`, `--only=a,b` (when the suite has parts) and `--help`; anything else is an error showing `help`. */
-export function parseSuiteArgs<P extends string>(argv: readonly string[], allParts: readonly P[], help: string): SuiteArgs<P> | 'help' {
+export function parseSuiteArgs<P extends string>(argv: readonly string[], allParts: readonly P[], help: string, cwd = process.cwd()): SuiteArgs<P> | 'help' {
   let quick = false;
   let parts: readonly P[] = allParts;
   for (const arg of argv) {
@@ -33,5 +39,5 @@ export function parseSuiteArgs<P extends string>(argv: readonly string[], allPar
       parts = wanted as P[];
     } else throw new Error(`unknown flag ${arg}\n${help}`);
   }
-  return { quick, parts };
+  return { quick, parts, pick: (full, small) => (quick ? small : full), benchDir: path.resolve(cwd, 'bench') };
 }
