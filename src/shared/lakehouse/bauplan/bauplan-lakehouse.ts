@@ -60,10 +60,11 @@ export class BauplanLakehouse implements Lakehouse {
   readonly backend = 'bauplan';
   readonly capabilities = BAUPLAN_CAPABILITIES;
   private readonly deps: BauplanLakehouseDeps;
-  private readonly records = new RecordWriter();
+  private readonly records: RecordWriter;
 
   constructor(deps: BauplanLakehouseDeps) {
     this.deps = deps;
+    this.records = new RecordWriter(deps.scratch);
   }
 
   /** A branch (with the user's prefix) or else a tag of that name. */
@@ -237,7 +238,7 @@ export class BauplanLakehouse implements Lakehouse {
 
   async close(): Promise<void> {
     this.deps.jobs.close();
-    await this.records.close();
+    await this.deps.scratch.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { CatalogClient } from './catalog/client.js';
 import { resolveBauplanCredentials } from './credentials.js';
 import { JobClient } from './jobs/client.js';
 import { BauplanNames } from './names.js';
+import { ScratchDuck } from './scratch-duck.js';
 
 export { BAUPLAN_CAPABILITIES } from './bauplan-lakehouse.js';
 export { resolveBauplanCredentials } from './credentials.js';
@@ -42,6 +43,7 @@ export async function openBauplanLakehouse(config: LakehouseConfig, options: Ope
     cwd: options.cwd ?? process.cwd(),
     ...(settings.stagingUri === undefined ? {} : { stagingUri: settings.stagingUri }),
     jobTimeoutMs: settings.jobTimeoutMs,
+    scratch: new ScratchDuck(),
     cliEnv: { BAUPLAN_API_KEY: credentials.apiKey, BAUPLAN_API_ENDPOINT: credentials.endpoint },
   });
 }

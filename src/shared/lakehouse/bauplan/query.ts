@@ -2,10 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { tableFromJSON, type Table } from 'apache-arrow';
 import { FloodgateError } from '../../errors/index.js';
-import { QueryFailedError, QueryNotAllowedError, TableNotFoundError } from '../errors.js';
+import { QueryFailedError, TableNotFoundError } from '../errors.js';
+import { assertSingleSelect } from '../local/engine/query.js';
 import { readFlightResults } from './flight/client.js';
 import type { JobClient } from './jobs/client.js';
 import { assertSucceeded } from './jobs/outcome.js';
+import type { ScratchDuck } from './scratch-duck.js';
 
 const run = promisify(execFile);
 
@@ -14,21 +16,10 @@ export interface RemoteQueryDeps {
   readonly jobTimeoutMs: number;
   /** Environment for the `bauplan` CLI fallback (carries the API key; never logged). */
   readonly cliEnv: Readonly<Record<string, string>>;
+  /** Parses queries before they are submitted. */
+  readonly scratch: ScratchDuck;
   /** Looks the `bauplan` CLI up on PATH; replaceable in tests. */
   readonly findCli?: () => Promise<string | undefined>;
-}
-
-const WRITES = /^\s*(insert|update|delete|merge|create|drop|alter|copy|attach|detach|set|pragma|install|load|call|export|import|vacuum|checkpoint|truncate|grant|revoke)\b/i;
-
-/**
- * Bauplan's query jobs are read-only, but Floodgate refuses anything but one SELECT (or WITH ...
- * SELECT) before submitting, so the two backends refuse the same statements.
- */
-export function assertReadOnly(sql: string): void {
-  const body = sql.trim().replace(/;\s*$/, '');
-  if (body === '') throw new QueryNotAllowedError('the query is empty');
-  if (WRITES.test(body) || !/^\s*(select|with|from|values|\()/i.test(body)) throw new QueryNotAllowedError('only SELECT statements may run');
-  if (body.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""').includes(';')) throw new QueryNotAllowedError('only one statement may run');
 }
 
 async function bauplanOnPath(): Promise<string | undefined> {
@@ -68,9 +59,13 @@ function mapQueryFailure(error: FloodgateError, ref: string): FloodgateError {
   return new QueryFailedError(`query failed on Bauplan: ${remote}`, error);
 }
 
-/** Runs a query job at `ref` and reads its result over Arrow Flight (or through the CLI). */
+/**
+ * Runs a query job at `ref` and reads its result over Arrow Flight (or through the CLI). Bauplan's
+ * query jobs are read-only, and DuckDB's parser refuses anything but one SELECT before it is
+ * submitted, as on the local backend.
+ */
 export async function runRemoteQuery(deps: RemoteQueryDeps, sql: string, ref: string, signal?: AbortSignal): Promise<Table> {
-  assertReadOnly(sql);
+  await (await deps.scratch.get()).withConnection((connection) => assertSingleSelect(connection, sql));
   const submitted = await deps.jobs.queryRun({ ref, sql });
   const result = await deps.jobs.watch(submitted.jobId, { timeoutMs: deps.jobTimeoutMs, ...(signal === undefined ? {} : { signal }) });
   try {

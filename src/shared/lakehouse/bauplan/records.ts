@@ -1,12 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import type { AppendRecordsRequest, ColumnInfo } from '../lakehouse.js';
-import { Duck } from '../local/engine/duck.js';
 import { recordColumnTypes } from '../local/engine/records.js';
 import { quoteIdent, quoteString } from '../local/engine/types.js';
+import type { ScratchDuck } from './scratch-duck.js';
 
 /**
  * Writes records Floodgate produces (audit history) as one typed Parquet file that a remote
@@ -14,8 +13,11 @@ import { quoteIdent, quoteString } from '../local/engine/types.js';
  * column holding only nulls keeps the table's type instead of being guessed.
  */
 export class RecordWriter {
-  private duck: Promise<Duck> | undefined;
-  private readonly root = path.join(os.tmpdir(), `floodgate-records-${process.pid}`);
+  private readonly scratch: ScratchDuck;
+
+  constructor(scratch: ScratchDuck) {
+    this.scratch = scratch;
+  }
 
   async write<T>(request: AppendRecordsRequest, existing: readonly ColumnInfo[] | undefined, use: (file: string, folder: string) => Promise<T>): Promise<T> {
     if (request.records.length === 0) throw new InvalidInputError('appendRecords needs at least one record');
@@ -23,7 +25,7 @@ export class RecordWriter {
     for (const record of request.records) {
       for (const name of Object.keys(record)) types[name] ??= 'VARCHAR';
     }
-    const folder = path.join(this.root, crypto.randomUUID());
+    const folder = path.join(this.scratch.root, crypto.randomUUID());
     await fs.mkdir(folder, { recursive: true });
     try {
       const json = path.join(folder, 'records.jsonl');
@@ -31,7 +33,7 @@ export class RecordWriter {
       await fs.writeFile(json, request.records.map((record) => JSON.stringify(record)).join('\n'));
       const columns = Object.entries(types).map(([name, type]) => `${quoteString(name)}: ${quoteString(type)}`).join(', ');
       const select = Object.keys(types).map(quoteIdent).join(', ');
-      const duck = await this.open();
+      const duck = await this.scratch.get();
       await duck.withConnection((connection) =>
         connection.run(`COPY (SELECT ${select} FROM read_json(${quoteString(json)}, columns = {${columns}}, format = 'newline_delimited')) TO ${quoteString(parquet)} (FORMAT parquet)`),
       );
@@ -40,17 +42,5 @@ export class RecordWriter {
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }
-  }
-
-  private open(): Promise<Duck> {
-    this.duck ??= Duck.open({ memoryLimitBytes: 256_000_000, threads: 1, tempDirectory: path.join(this.root, 'tmp'), allowedDirectories: [this.root] });
-    return this.duck;
-  }
-
-  async close(): Promise<void> {
-    const duck = this.duck;
-    this.duck = undefined;
-    if (duck !== undefined) (await duck).close();
-    await fs.rm(this.root, { recursive: true, force: true });
   }
 }

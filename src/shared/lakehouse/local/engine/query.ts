@@ -92,6 +92,18 @@ async function assertSelect(connection: DuckDBConnection, sql: string): Promise<
   throw new QueryFailedError(`cannot parse the query: ${parsed.error_message ?? 'syntax error'}`);
 }
 
+/** Refuses anything but exactly one SELECT, by DuckDB's own parser and without running it. */
+export async function assertSingleSelect(connection: DuckDBConnection, sql: string): Promise<void> {
+  let statements: number;
+  try {
+    statements = (await connection.extractStatements(sql)).count;
+  } catch (error) {
+    throw new QueryFailedError(`cannot parse the query: ${duckMessage(error)}`, error);
+  }
+  if (statements !== 1) throw new QueryNotAllowedError(`expected exactly one SELECT statement, got ${statements}`);
+  await assertSelect(connection, sql);
+}
+
 function viewSql(database: string, table: BoundTable): string {
   const target = `${database}.${quoteIdent(table.namespace)}.${quoteIdent(table.name)}`;
   const columns = table.fields.map((f) => `${quoteIdent(f.name)}`).join(', ');
@@ -123,14 +135,7 @@ export async function runReadOnlyQuery(
   signal?: AbortSignal,
 ): Promise<ColumnarResult> {
   return duck.withConnection(async (connection) => {
-    let statements: number;
-    try {
-      statements = (await connection.extractStatements(sql)).count;
-    } catch (error) {
-      throw new QueryFailedError(`cannot parse the query: ${duckMessage(error)}`, error);
-    }
-    if (statements !== 1) throw new QueryNotAllowedError(`expected exactly one SELECT statement, got ${statements}`);
-    await assertSelect(connection, sql);
+    await assertSingleSelect(connection, sql);
 
     let referenced: readonly string[];
     try {
