@@ -1,25 +1,17 @@
 import type { Keys } from '../redis/keys.js';
+import { LuaScript, type ScriptRedis } from '../redis/script.js';
 import { FloodgateError } from '../errors/index.js';
-import { TERMINAL_STATUSES, type RunPatch, type RunRecord, type RunStatus, type Stage } from './types.js';
+import { changeArgs, decodeRecord, recordFields, type RunChange } from './codec.js';
+import { CREATE, UPDATE } from './scripts.js';
+import type { RunRecord, RunStatus, Stage } from './types.js';
 
 /** The part of an ioredis client the ledger uses. */
-export interface LedgerRedis {
-  set(key: string, value: string, mode: 'NX'): Promise<'OK' | null>;
-  get(key: string): Promise<string | null>;
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
-  zadd(key: string, score: number, member: string): Promise<unknown>;
+export interface LedgerRedis extends ScriptRedis {
+  hgetall(key: string): Promise<Record<string, string>>;
   zrevrangebyscore(key: string, max: string | number, min: string | number, limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
   zremrangebyscore(key: string, min: string | number, max: string | number): Promise<unknown>;
-  mget(...keys: string[]): Promise<Array<string | null>>;
+  pipeline(): { hgetall(key: string): unknown; exec(): Promise<Array<[Error | null, unknown]> | null> };
 }
-
-/** KEYS: run. ARGV: expected JSON, next JSON, ttl seconds (0: none). Compare-and-set, safe on a shared connection. */
-const COMPARE_AND_SET = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-if tonumber(ARGV[3]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
-return 1
-`;
 
 export interface ListRunsOptions {
   readonly table?: string;
@@ -27,25 +19,27 @@ export interface ListRunsOptions {
   readonly limit?: number;
 }
 
-const UPDATE_ATTEMPTS = 20;
+export type { RunChange };
 
-export interface RunChange {
-  readonly status?: RunStatus;
-  readonly note?: string;
-  readonly patch?: RunPatch;
-  /** Counts one more attempt at this stage, in the same atomic update. */
-  readonly attempt?: Stage;
+const update = new LuaScript(UPDATE);
+const create = new LuaScript(CREATE);
+
+/** HGETALL's answer as a record; an empty hash is an unknown run. */
+function fromHash(hash: Record<string, string>): RunRecord | undefined {
+  const flat = Object.entries(hash).flat();
+  return flat.length === 0 ? undefined : decodeRecord(flat);
 }
 
 /**
  * One record per run in Redis: status history with timestamps, branch, commits, counts, the
- * audit report, the error and attempts. Finished runs expire after the retention period.
+ * audit report, the error and attempts. Changes are applied atomically inside Redis. Finished
+ * runs expire after the retention period.
  */
 export class Ledger {
   private readonly redis: LedgerRedis;
   private readonly keys: Keys;
-  private readonly retentionSeconds: number;
-  private readonly now: () => Date;
+  readonly retentionSeconds: number;
+  readonly now: () => Date;
 
   constructor(redis: LedgerRedis, keys: Keys, options: { retentionSeconds: number; now?: () => Date }) {
     this.redis = redis;
@@ -54,15 +48,10 @@ export class Ledger {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Records a new run; when the run id exists already, returns that record instead. */
-  async create(input: {
-    runId: string;
-    table: string;
-    request: Readonly<Record<string, unknown>>;
-    fingerprints?: readonly string[];
-  }): Promise<{ created: boolean; record: RunRecord }> {
+  /** A new run's record, and its hash fields (for scripts that create it along with other keys). */
+  newRecord(input: { runId: string; table: string; request: Readonly<Record<string, unknown>>; fingerprints?: readonly string[] }): RunRecord {
     const at = this.now().toISOString();
-    const record: RunRecord = {
+    return {
       runId: input.runId,
       table: input.table,
       request: input.request,
@@ -73,48 +62,46 @@ export class Ledger {
       attempts: {},
       ...(input.fingerprints === undefined ? {} : { fingerprints: input.fingerprints }),
     };
-    if ((await this.redis.set(this.keys.run(input.runId), JSON.stringify(record), 'NX')) === 'OK') {
-      await this.redis.zadd(this.keys.runsByTime(), Date.parse(at), input.runId);
-      return { created: true, record };
-    }
-    const existing = await this.get(input.runId);
-    if (existing === undefined) return this.create(input);
-    return { created: false, record: existing };
+  }
+
+  /** The ARGV tail `create_run` reads. */
+  createArgs(record: RunRecord): string[] {
+    const fields = recordFields(record);
+    return [String(Date.parse(record.createdAt)), record.runId, String(fields.length / 2), ...fields];
+  }
+
+  /** Records a new run; when the run id exists already, returns that record instead. */
+  async create(input: {
+    runId: string;
+    table: string;
+    request: Readonly<Record<string, unknown>>;
+    fingerprints?: readonly string[];
+  }): Promise<{ created: boolean; record: RunRecord }> {
+    const record = this.newRecord(input);
+    const answer = (await create.run(this.redis, [this.keys.run(input.runId), this.keys.runsByTime()], this.createArgs(record))) as [number, string[]?];
+    return answer[0] === 1 ? { created: true, record } : { created: false, record: decodeRecord(answer[1] ?? []) };
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
-    const raw = await this.redis.get(this.keys.run(runId));
-    return raw === null ? undefined : (JSON.parse(raw) as RunRecord);
+    return fromHash(await this.redis.hgetall(this.keys.run(runId)));
   }
 
-  /** Applies `patch` (and a status change, if given) atomically with optimistic concurrency. */
-  async update(runId: string, changeOrFn: RunChange | ((current: RunRecord) => RunChange)): Promise<RunRecord> {
-    const key = this.keys.run(runId);
-    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const raw = await this.redis.get(key);
-      if (raw === null) {
-        throw new FloodgateError('INVALID_INPUT', `run ${runId} is not in the ledger (unknown, or past its retention)`);
-      }
-      const current = JSON.parse(raw) as RunRecord;
-      const change = typeof changeOrFn === 'function' ? changeOrFn(current) : changeOrFn;
-      const at = this.now().toISOString();
-      const statusChanged = change.status !== undefined && change.status !== current.status;
-      const status = change.status ?? current.status;
-      const attempts =
-        change.attempt === undefined ? current.attempts : { ...current.attempts, [change.attempt]: (current.attempts[change.attempt] ?? 0) + 1 };
-      const next: RunRecord = {
-        ...current,
-        ...change.patch,
-        attempts,
-        status,
-        updatedAt: at,
-        history: statusChanged ? [...current.history, { status, at, ...(change.note === undefined ? {} : { note: change.note }) }] : current.history,
-        ...(statusChanged && TERMINAL_STATUSES.has(status) ? { finishedAt: at } : {}),
-      };
-      const ttl = TERMINAL_STATUSES.has(status) ? this.retentionSeconds : 0;
-      if ((await this.redis.eval(COMPARE_AND_SET, 1, key, raw, JSON.stringify(next), ttl)) === 1) return next;
-    }
-    throw new FloodgateError('CATALOG_BUSY', `run ${runId} kept changing while being updated`, { retryable: true });
+  /** The ARGV tail `apply_change` reads, timed now. */
+  changeArgs(change: RunChange): string[] {
+    return changeArgs(change, this.now().toISOString(), this.retentionSeconds);
+  }
+
+  /** Applies a change atomically and returns the record after it. */
+  async update(runId: string, change: RunChange): Promise<RunRecord> {
+    const answer = (await update.run(this.redis, [this.keys.run(runId)], ['', '1', ...this.changeArgs(change)])) as [number, string[]] | null;
+    if (answer === null) throw new FloodgateError('INVALID_INPUT', `run ${runId} is not in the ledger (unknown, or past its retention)`);
+    return decodeRecord(answer[1]);
+  }
+
+  /** Applies a change without reading the record back (one round trip, a small answer). */
+  async apply(runId: string, change: RunChange): Promise<void> {
+    const answer = await update.run(this.redis, [this.keys.run(runId)], ['', '0', ...this.changeArgs(change)]);
+    if (answer === null) throw new FloodgateError('INVALID_INPUT', `run ${runId} is not in the ledger (unknown, or past its retention)`);
   }
 
   /** Counts one more attempt at a stage and returns the new count. */
@@ -132,10 +119,12 @@ export class Ledger {
     for (;;) {
       const ids = await this.redis.zrevrangebyscore(this.keys.runsByTime(), '+inf', '-inf', 'LIMIT', offset, page);
       if (ids.length === 0) break;
-      const raws = await this.redis.mget(...ids.map((id) => this.keys.run(id)));
-      for (const raw of raws) {
-        if (raw === null) continue;
-        const record = JSON.parse(raw) as RunRecord;
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.keys.run(id));
+      for (const [error, hash] of (await pipeline.exec()) ?? []) {
+        if (error !== null) throw error;
+        const record = fromHash(hash as Record<string, string>);
+        if (record === undefined) continue;
         if (options.table !== undefined && record.table !== options.table) continue;
         if (options.status !== undefined && record.status !== options.status) continue;
         found.push(record);

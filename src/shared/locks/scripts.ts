@@ -1,24 +1,63 @@
 /**
  * Lua for the per-table lease lock. The lock value is `<runId>|<fencing token>`; the waiting
- * set holds the runs of a table in enqueue order, and only its head may take the lock.
+ * set holds the runs of a table in enqueue order, and only its head may take the lock. The
+ * functions are fragments that other scripts (a stage's start and end) build on.
  */
 
-/** KEYS: lock, fence, waiting. ARGV: runId, ttlMs. Returns {1, token} or {0, holder-or-head}. */
-export const ACQUIRE = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local owner, token = string.match(current, '^(.*)|(%d+)$')
-  if owner == ARGV[1] then
-    redis.call('PEXPIRE', KEYS[1], ARGV[2])
-    return {1, token}
+/**
+ * `acquire_lease(lock, fence, waiting, runId, ttlMs)`: returns true and the token, or false and
+ * the run holding the table (or first in line). Re-entrant: the holder just extends its lease.
+ */
+export const ACQUIRE_LEASE = `
+local function acquire_lease(lock, fence, waiting, run_id, ttl)
+  local current = redis.call('GET', lock)
+  if current then
+    local owner, token = string.match(current, '^(.*)|(%d+)$')
+    if owner == run_id then
+      redis.call('PEXPIRE', lock, ttl)
+      return true, token
+    end
+    return false, owner
   end
-  return {0, owner}
+  local head = redis.call('ZRANGE', waiting, 0, 0)[1]
+  if head and head ~= run_id then return false, head end
+  local token = redis.call('INCR', fence)
+  redis.call('SET', lock, run_id .. '|' .. token, 'PX', ttl)
+  return true, tostring(token)
 end
-local head = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
-if head and head ~= ARGV[1] then return {0, head} end
-local token = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
-return {1, tostring(token)}
+`;
+
+/**
+ * \`release_claim(lock, waiting, runId)\`: ends the run's claim on the table: drops its lease (if
+ * it holds it) and its place in line. Returns the next run in line, or false.
+ */
+export const RELEASE_CLAIM = `
+local function release_claim(lock, waiting, run_id)
+  local current = redis.call('GET', lock)
+  if current then
+    local owner = string.match(current, '^(.*)|%d+$')
+    if owner == run_id then redis.call('DEL', lock) end
+  end
+  redis.call('ZREM', waiting, run_id)
+  return redis.call('ZRANGE', waiting, 0, 0)[1] or false
+end
+`;
+
+/** \`join_line(waiting, sequence, runId)\`: queues the run once; returns its place (score). */
+export const JOIN_LINE = `
+local function join_line(waiting, sequence, run_id)
+  local score = redis.call('ZSCORE', waiting, run_id)
+  if score then return score end
+  local seq = redis.call('INCR', sequence)
+  redis.call('ZADD', waiting, seq, run_id)
+  return tostring(seq)
+end
+`;
+
+/** KEYS: lock, fence, waiting. ARGV: runId, ttlMs. Returns {1, token} or {0, holder-or-head}. */
+export const ACQUIRE = `${ACQUIRE_LEASE}
+local ok, value = acquire_lease(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])
+return {ok and 1 or 0, value}
 `;
 
 /** KEYS: lock. ARGV: runId, token, ttlMs. Returns 1 when the lease was still ours and is extended. */
@@ -36,26 +75,12 @@ if redis.call('GET', KEYS[1]) == ARGV[1] .. '|' .. ARGV[2] then return 1 end
 return 0
 `;
 
-/**
- * KEYS: lock, waiting. ARGV: runId. Ends the run's claim on the table: drops its lease (if it
- * holds it) and its place in line. Returns the next run in line, or false.
- */
-export const RELEASE = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local owner = string.match(current, '^(.*)|%d+$')
-  if owner == ARGV[1] then redis.call('DEL', KEYS[1]) end
-end
-redis.call('ZREM', KEYS[2], ARGV[1])
-local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
-return head or false
+/** KEYS: lock, waiting. ARGV: runId. Returns the next run in line, or false. */
+export const RELEASE = `${RELEASE_CLAIM}
+return release_claim(KEYS[1], KEYS[2], ARGV[1])
 `;
 
-/** KEYS: waiting, sequence. ARGV: runId. Queues the run once; returns its place (score). */
-export const ENQUEUE = `
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if score then return score end
-local seq = redis.call('INCR', KEYS[2])
-redis.call('ZADD', KEYS[1], seq, ARGV[1])
-return tostring(seq)
+/** KEYS: waiting, sequence. ARGV: runId. Returns the run's place (score). */
+export const ENQUEUE = `${JOIN_LINE}
+return join_line(KEYS[1], KEYS[2], ARGV[1])
 `;

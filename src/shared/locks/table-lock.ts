@@ -1,9 +1,17 @@
 import type { Keys } from '../redis/keys.js';
+import { LuaScript, type ScriptRedis } from '../redis/script.js';
 import { ACQUIRE, CHECK, ENQUEUE, RELEASE, RENEW } from './scripts.js';
 
+const scripts = {
+  acquire: new LuaScript(ACQUIRE),
+  renew: new LuaScript(RENEW),
+  check: new LuaScript(CHECK),
+  release: new LuaScript(RELEASE),
+  enqueue: new LuaScript(ENQUEUE),
+};
+
 /** The part of a Redis client the lock needs (ioredis implements it). */
-export interface LockRedis {
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+export interface LockRedis extends ScriptRedis {
   zrange(key: string, start: number, stop: number): Promise<string[]>;
   get(key: string): Promise<string | null>;
 }
@@ -35,19 +43,11 @@ export class TableLocks {
 
   /** Puts a run in its table's line (idempotent); call when the run is enqueued. */
   async enqueue(table: string, runId: string): Promise<number> {
-    return Number(await this.redis.eval(ENQUEUE, 2, this.keys.waiting(table), this.keys.sequence(), runId));
+    return Number(await scripts.enqueue.run(this.redis, [this.keys.waiting(table), this.keys.sequence()], [runId]));
   }
 
   async acquire(table: string, runId: string): Promise<AcquireResult> {
-    const result = (await this.redis.eval(
-      ACQUIRE,
-      3,
-      this.keys.lock(table),
-      this.keys.fence(table),
-      this.keys.waiting(table),
-      runId,
-      this.ttlMs,
-    )) as [number, string];
+    const result = (await scripts.acquire.run(this.redis, [this.keys.lock(table), this.keys.fence(table), this.keys.waiting(table)], [runId, this.ttlMs])) as [number, string];
     return result[0] === 1
       ? { acquired: true, lease: { table, runId, token: Number(result[1]) } }
       : { acquired: false, blockedBy: result[1] };
@@ -55,17 +55,17 @@ export class TableLocks {
 
   /** Extends the lease; false means it was lost (expired and taken, or stolen). */
   async renew(lease: Lease): Promise<boolean> {
-    return (await this.redis.eval(RENEW, 1, this.keys.lock(lease.table), lease.runId, lease.token, this.ttlMs)) === 1;
+    return (await scripts.renew.run(this.redis, [this.keys.lock(lease.table)], [lease.runId, lease.token, this.ttlMs])) === 1;
   }
 
   /** True while `lease` is the table's current lease: check before any irreversible step. */
   async holds(lease: Lease): Promise<boolean> {
-    return (await this.redis.eval(CHECK, 1, this.keys.lock(lease.table), lease.runId, lease.token)) === 1;
+    return (await scripts.check.run(this.redis, [this.keys.lock(lease.table)], [lease.runId, lease.token])) === 1;
   }
 
   /** Ends a run's claim (lease and place in line). Returns the run now first in line, if any. */
   async release(table: string, runId: string): Promise<string | undefined> {
-    const next = await this.redis.eval(RELEASE, 2, this.keys.lock(table), this.keys.waiting(table), runId);
+    const next = await scripts.release.run(this.redis, [this.keys.lock(table), this.keys.waiting(table)], [runId]);
     return typeof next === 'string' ? next : undefined;
   }
 
