@@ -13,7 +13,7 @@ import {
   type StageJobData,
 } from '../shared/jobs/index.js';
 import { Ledger, TERMINAL_STATUSES, type ListRunsOptions, type RunRecord, type RunStatus } from '../shared/ledger/index.js';
-import { TableLocks } from '../shared/locks/index.js';
+import { RunFlow } from '../shared/runs/index.js';
 import { noopEvents, type EventSink } from '../shared/observability/ports.js';
 import { connectRedis } from '../shared/redis/connection.js';
 import { redisKeys } from '../shared/redis/keys.js';
@@ -65,7 +65,7 @@ export class FloodgateProducer {
   private readonly ownsRedis: boolean;
   private readonly options: ProducerOptions;
   private readonly ledger: Ledger;
-  private readonly locks: TableLocks;
+  private readonly runs: RunFlow;
   private readonly writeQueue: Queue<StageJobData>;
   private store: ObjectStore | undefined;
   private connected: Promise<void> | undefined;
@@ -77,7 +77,7 @@ export class FloodgateProducer {
     const prefix = options.prefix ?? '{floodgate}';
     const keys = redisKeys(prefix);
     this.ledger = new Ledger(this.redis, keys, { retentionSeconds: options.retentionSeconds ?? 7 * 86_400 });
-    this.locks = new TableLocks(this.redis, keys, { ttlMs: options.leaseTtlMs ?? 60_000 });
+    this.runs = new RunFlow(this.redis, keys, this.ledger, { leaseTtlMs: options.leaseTtlMs ?? 60_000 });
     this.writeQueue = new Queue<StageJobData>(QUEUE_NAMES.write, {
       connection: this.redis,
       prefix,
@@ -124,15 +124,16 @@ export class FloodgateProducer {
       files: listing.files,
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
     });
-    const { created, record } = await this.ledger.create({
+    const { created, record, firstInLine } = await this.runs.enqueue({
       runId,
       table: request.table,
       request: request as unknown as Record<string, unknown>,
       fingerprints: listing.files.map((f) => `${f.uri}|${f.size}|${f.version}`),
     });
-    if (created || record.status === 'queued') {
-      // Also when a crashed earlier enqueue left the record without its job: both steps are idempotent.
-      await this.locks.enqueue(request.table, runId);
+    if (firstInLine && (created || record.status === 'queued')) {
+      // Only the run first in its table's line gets its write job now; the run before it hands the
+      // table on when it ends. Also when a crashed earlier enqueue left the record without its
+      // job: both steps are idempotent.
       await this.writeQueue.add('write', { runId, table: request.table }, { jobId: stageJobId(runId) });
     }
     if (created) {

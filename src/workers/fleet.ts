@@ -6,6 +6,7 @@ import type { Lakehouse } from '../shared/lakehouse/lakehouse.js';
 import { Ledger, type Stage } from '../shared/ledger/index.js';
 import { TableLocks } from '../shared/locks/index.js';
 import { noopEvents, noopLogger, noopMetrics, type EventSink, type Logger, type Metrics } from '../shared/observability/ports.js';
+import { RunFlow } from '../shared/runs/index.js';
 import { connectRedis } from '../shared/redis/connection.js';
 import { redisKeys } from '../shared/redis/keys.js';
 import { createProcessors, type FleetDeps } from './processors/index.js';
@@ -44,10 +45,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const queues = createQueues(connection, config.fleet);
   const contracts =
     options.contracts ?? (config.fleet.contractsFile === undefined ? { tables: {} } : await loadContracts(config.fleet.contractsFile));
+  const ledger = new Ledger(redis, keys, { retentionSeconds: config.fleet.retentionSeconds });
   const deps: FleetDeps = {
     lakehouse: options.lakehouse,
-    ledger: new Ledger(redis, keys, { retentionSeconds: config.fleet.retentionSeconds }),
+    ledger,
     locks: new TableLocks(redis, keys, { ttlMs: config.fleet.leaseTtlMs }),
+    runs: new RunFlow(redis, keys, ledger, { leaseTtlMs: config.fleet.leaseTtlMs }),
     queues: stageQueues(queues),
     contracts,
     logger: options.logger ?? noopLogger,
@@ -71,7 +74,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       ? setInterval(() => {
           runJanitorOnce(deps, redis, keys, janitorOptions).then(
             (report) => {
-              if (report !== undefined && (report.failedRuns.length > 0 || report.releasedLocks.length > 0 || report.deletedBranches.length > 0)) {
+              if (report !== undefined && (report.failedRuns.length > 0 || report.resumedRuns.length > 0 || report.releasedLocks.length > 0 || report.deletedBranches.length > 0)) {
                 deps.logger.info({ ...report }, 'janitor cleaned up');
               }
             },

@@ -16,6 +16,8 @@ export interface JanitorOptions {
 export interface JanitorReport {
   readonly releasedLocks: Array<{ table: string; runId: string; reason: string }>;
   readonly failedRuns: string[];
+  /** Runs first in line that had no job (their table was never handed on) and got one. */
+  readonly resumedRuns: string[];
   readonly deletedBranches: string[];
 }
 
@@ -52,7 +54,7 @@ function idleMs(record: RunRecord, now: number): number {
  */
 export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, options: JanitorOptions): Promise<JanitorReport> {
   const now = options.now?.() ?? Date.now();
-  const report: JanitorReport = { releasedLocks: [], failedRuns: [], deletedBranches: [] };
+  const report: JanitorReport = { releasedLocks: [], failedRuns: [], resumedRuns: [], deletedBranches: [] };
 
   for (const key of await scanKeys(redis, keys.waiting('*'))) {
     const table = key.slice(keys.waiting('').length);
@@ -60,13 +62,20 @@ export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, opti
       const record = await deps.ledger.get(runId);
       if (record !== undefined && !TERMINAL_STATUSES.has(record.status)) {
         if (idleMs(record, now) < options.stuckAfterMs || (await hasLiveJob(deps, runId))) break;
+        if (record.status === 'queued') {
+          // First in line but never started: the run before it ended without handing the table on
+          // (a crash in between). Give it its write job now.
+          await wakeNext(deps, table, { runId, parked: false });
+          report.resumedRuns.push(runId);
+          break;
+        }
         await finishRun(deps, record, 'failed', { keepBranch: true, note: `no progress for ${Math.round(idleMs(record, now) / 1000)} s and no job left` });
         report.failedRuns.push(runId);
         report.releasedLocks.push({ table, runId, reason: 'stuck' });
         continue;
       }
       // Finished or forgotten runs never hold a table.
-      await wakeNext(deps, await deps.locks.release(table, runId));
+      await wakeNext(deps, table, (await deps.runs.end(runId, table)).next);
       report.releasedLocks.push({ table, runId, reason: record === undefined ? 'unknown run' : `run ${record.status}` });
     }
   }

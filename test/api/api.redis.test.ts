@@ -57,7 +57,8 @@ describe('HTTP API (real Redis)', () => {
     const keyed = await ingest(app, { table: 'taxi.trips', source: file('a.parquet'), idempotencyKey: 'batch-7' });
     expect(keyed.statusCode).toBe(202);
     expect(keyed.json<{ runId: string }>().runId).not.toBe(runId);
-    expect(await enqueued(redis.url, config)).toEqual({ runs: 2, jobs: 2 });
+    // Two runs of one table: only the first in line has its write job until the table is free.
+    expect(await enqueued(redis.url, config)).toEqual({ runs: 2, jobs: 1 });
   });
 
   it('lists every validation issue at once and enqueues nothing', async () => {

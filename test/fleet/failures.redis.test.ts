@@ -134,13 +134,29 @@ describe('failure handling (real Redis)', () => {
   it('lets the janitor fail a stuck run and hand its table to the next run', async () => {
     h = await startFleetHarness(redis.url, { stages: [], env: { FLOODGATE_STUCK_AFTER_MS: '1000', FLOODGATE_JANITOR_INTERVAL_MS: '0' } });
     const source = await writeFile(path.join(h.backend.dataDir, 'a.parquet'), trips(5));
+    const other = await writeFile(path.join(h.backend.dataDir, 'b.parquet'), trips(6));
     const { runId } = await h.producer.enqueue({ table: 'taxi.trips', source });
-    // Its job disappears (a lost queue), so nothing will ever move the run on.
+    const next = await h.producer.enqueue({ table: 'taxi.trips', source: other });
+    // Only the run first in line has a job; the next one waits for the table.
+    expect(await h.fleet.queues.write.getJob(next.runId)).toBeUndefined();
+    // The run starts writing, then its job disappears (a lost queue): nothing will move it on.
+    expect(await h.fleet.deps.runs.begin(runId, 'taxi.trips', ['queued'], { status: 'writing' })).toMatchObject({ kind: 'started' });
     await h.fleet.queues.write.remove(runId);
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const report = await h.fleet.janitor();
     expect(report.failedRuns).toEqual([runId]);
     expect((await h.producer.getRun(runId))?.status).toBe('failed');
-    expect(await h.fleet.deps.locks.line('taxi.trips')).toEqual([]);
+    expect(await h.fleet.deps.locks.line('taxi.trips')).toEqual([next.runId]);
+    expect(await h.fleet.queues.write.getJob(next.runId)).toBeDefined();
+
+    // A run first in line that never got its job (its predecessor crashed while handing the
+    // table on) is given one, not failed.
+    await h.fleet.queues.write.remove(next.runId);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const again = await h.fleet.janitor();
+    expect(again.resumedRuns).toEqual([next.runId]);
+    expect(again.failedRuns).toEqual([]);
+    expect((await h.producer.getRun(next.runId))?.status).toBe('queued');
+    expect(await h.fleet.queues.write.getJob(next.runId)).toBeDefined();
   });
 });

@@ -107,6 +107,7 @@ export function janitorCommand(): Command {
           [
             `released ${report.releasedLocks.length} table claim(s)${report.releasedLocks.map((l) => `\n  ${l.table}: ${l.runId} (${l.reason})`).join('')}`,
             `failed ${report.failedRuns.length} stuck run(s)${report.failedRuns.map((r) => `\n  ${r}`).join('')}`,
+            `resumed ${report.resumedRuns.length} run(s) first in line without a job${report.resumedRuns.map((r) => `\n  ${r}`).join('')}`,
             `deleted ${report.deletedBranches.length} branch(es)${report.deletedBranches.map((b) => `\n  ${b}`).join('')}`,
           ].join('\n'),
         );

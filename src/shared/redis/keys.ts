@@ -7,6 +7,8 @@ export interface Keys {
   lock(table: string): string;
   fence(table: string): string;
   waiting(table: string): string;
+  /** Runs of a table whose job was parked because another run held the table. */
+  parked(table: string): string;
   sequence(): string;
   run(runId: string): string;
   runsByTime(): string;
@@ -18,6 +20,7 @@ export function redisKeys(prefix: string): Keys {
     lock: (table) => `${prefix}:lock:${table}`,
     fence: (table) => `${prefix}:fence:${table}`,
     waiting: (table) => `${prefix}:waiting:${table}`,
+    parked: (table) => `${prefix}:parked:${table}`,
     sequence: () => `${prefix}:seq`,
     run: (runId) => `${prefix}:run:${runId}`,
     runsByTime: () => `${prefix}:runs`,

@@ -3,7 +3,7 @@ import { stageJobId, type IngestionRequest } from '../../shared/jobs/index.js';
 import { TERMINAL_STATUSES } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 import { failStage, finishRun, settleFinished } from './finish.js';
-import { withLease } from './lease.js';
+import { runStage } from './lease.js';
 
 /** A compact form of the report for events and the ledger's failure summary. */
 export function failedChecks(report: AuditReport): Array<{ name: string; type: string; failingCount: number | null; message?: string }> {
@@ -24,53 +24,61 @@ export function failedChecks(report: AuditReport): Array<{ name: string; type: s
  */
 export function auditProcessor(deps: FleetDeps) {
   return async (job: StageJob, token?: string, signal?: AbortSignal): Promise<StageOutcome> => {
-    const { runId } = job.data;
-    const record = await deps.ledger.get(runId);
-    if (record === undefined) return 'skipped';
-    if (TERMINAL_STATUSES.has(record.status)) return settleFinished(deps, record);
-    if (record.status === 'audited') {
-      // Re-delivered after the audit passed: only make sure the run was handed on.
+    const { runId, table } = job.data;
+    const handOn = async () => {
       await deps.queues.publish.add('publish', job.data, { jobId: stageJobId(runId) });
-      return 'done';
-    }
-    if (!['written', 'auditing'].includes(record.status)) return 'skipped';
-    const request = record.request as unknown as IngestionRequest;
-
-    return withLease<StageOutcome>(deps, job, token, 'audit', signal, async (_lease, leaseSignal) => {
-      try {
-        await deps.ledger.update(runId, { status: 'auditing', attempt: 'audit' });
-        const report = await runAudit({
-          lakehouse: deps.lakehouse,
-          table: record.table,
-          ref: `${record.branch ?? ''}@${record.writeCommit ?? ''}`,
-          checks: request.checks,
-          contract: contractFor(deps.contracts, record.table),
-          context: {
-            runId,
-            ...(record.rows === undefined ? {} : { rowsAdded: record.rows }),
-            ...(record.fingerprints === undefined ? {} : { fingerprints: record.fingerprints }),
-            historyRef: deps.options.mainBranch,
-          },
-          signal: leaseSignal,
-        });
-        const stored = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
-        for (const check of report.checks) deps.metrics.checkResult(check.type, check.status);
-        if (!report.passed) {
-          deps.events.emit({ event: 'wap.run.audit.failed', runId, table: record.table, payload: { failedChecks: failedChecks(report), report: stored } });
-          const latest = await deps.ledger.update(runId, { patch: { report: stored } });
-          await finishRun(deps, latest, 'audit_failed', {
-            keepBranch: request.onAuditFailure !== 'delete',
-            note: failedChecks(report).map((c) => c.name).join(', '),
+      return 'done' as const;
+    };
+    return runStage(
+      deps,
+      job,
+      token,
+      signal,
+      {
+        stage: 'audit',
+        allowed: ['written', 'auditing'],
+        change: { status: 'auditing', attempt: 'audit' },
+        otherwise: async (record) => {
+          if (TERMINAL_STATUSES.has(record.status)) return settleFinished(deps, record);
+          // Re-delivered after the audit passed: only make sure the run was handed on.
+          return record.status === 'audited' ? handOn() : 'skipped';
+        },
+      },
+      async (_lease, record, leaseSignal) => {
+        const request = record.request as unknown as IngestionRequest;
+        try {
+          const report = await runAudit({
+            lakehouse: deps.lakehouse,
+            table,
+            ref: `${record.branch ?? ''}@${record.writeCommit ?? ''}`,
+            checks: request.checks,
+            contract: contractFor(deps.contracts, table),
+            context: {
+              runId,
+              ...(record.rows === undefined ? {} : { rowsAdded: record.rows }),
+              ...(record.fingerprints === undefined ? {} : { fingerprints: record.fingerprints }),
+              historyRef: deps.options.mainBranch,
+            },
+            signal: leaseSignal,
           });
-          return 'done';
+          const stored = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
+          for (const check of report.checks) deps.metrics.checkResult(check.type, check.status);
+          if (!report.passed) {
+            deps.events.emit({ event: 'wap.run.audit.failed', runId, table, payload: { failedChecks: failedChecks(report), report: stored } });
+            await finishRun(deps, record, 'audit_failed', {
+              keepBranch: request.onAuditFailure !== 'delete',
+              note: failedChecks(report).map((c) => c.name).join(', '),
+              patch: { report: stored },
+            });
+            return 'done';
+          }
+          await deps.ledger.apply(runId, { status: 'audited', patch: { report: stored } });
+          deps.events.emit({ event: 'wap.run.audit.passed', runId, table, payload: { checks: report.checks.length, report: stored } });
+          return await handOn();
+        } catch (error) {
+          return failStage(deps, job, record, error, { stage: 'audit', keepBranch: true, permanentOutcome: 'failed' });
         }
-        await deps.ledger.update(runId, { status: 'audited', patch: { report: stored } });
-        deps.events.emit({ event: 'wap.run.audit.passed', runId, table: record.table, payload: { checks: report.checks.length, report: stored } });
-        await deps.queues.publish.add('publish', job.data, { jobId: stageJobId(runId) });
-        return 'done';
-      } catch (error) {
-        return failStage(deps, job, record, error, { stage: 'audit', keepBranch: true, permanentOutcome: 'failed' });
-      }
-    });
+      },
+    );
   };
 }

@@ -3,6 +3,7 @@ import type { StageJobData } from '../../shared/jobs/index.js';
 import type { Lakehouse } from '../../shared/lakehouse/lakehouse.js';
 import type { Ledger, Stage } from '../../shared/ledger/index.js';
 import type { TableLocks } from '../../shared/locks/index.js';
+import type { RunFlow } from '../../shared/runs/index.js';
 import type { EventSink, Logger, Metrics } from '../../shared/observability/ports.js';
 
 /** The part of a BullMQ job a processor uses (tests pass a fake). */
@@ -32,6 +33,8 @@ export interface FleetDeps {
   readonly lakehouse: Lakehouse;
   readonly ledger: Ledger;
   readonly locks: TableLocks;
+  /** The ledger and the locks moved together, one round trip per step of a run. */
+  readonly runs: RunFlow;
   readonly queues: Readonly<Record<Stage, StageQueue>>;
   readonly contracts: Contracts;
   readonly logger: Logger;

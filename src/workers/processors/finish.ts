@@ -12,21 +12,29 @@ const EVENT_OF: Record<RunOutcome, string> = {
   failed: 'wap.run.rejected',
 };
 
+/** What ending a run needs to know about it. */
+export interface EndingRun {
+  readonly runId: string;
+  readonly table: string;
+  readonly branch?: string | undefined;
+}
+
 /**
- * Ends a run: records the outcome, keeps or deletes its branch, releases its table lock and
- * wakes the next run of the table. Every failure path goes through here, so no lock is left held.
+ * Ends a run: keeps or deletes its branch, then records the outcome and releases its table lock
+ * in one step, and wakes the next run of the table if its job is parked. Every failure path goes
+ * through here, so no lock is left held.
  */
 export async function finishRun(
   deps: FleetDeps,
-  record: RunRecord,
+  run: EndingRun,
   outcome: RunOutcome & RunStatus,
   options: { keepBranch: boolean; error?: FloodgateError; stage?: Stage; note?: string; patch?: RunPatch },
-): Promise<RunRecord> {
-  const { runId, table } = record;
-  if (!options.keepBranch && record.branch !== undefined) {
-    await deps.lakehouse.deleteBranch(record.branch, { ifExists: true });
+): Promise<RunRecord | undefined> {
+  const { runId, table } = run;
+  if (!options.keepBranch && run.branch !== undefined) {
+    await deps.lakehouse.deleteBranch(run.branch, { ifExists: true });
   }
-  const finished = await deps.ledger.update(runId, {
+  const ended = await deps.runs.end(runId, table, {
     status: outcome,
     ...(options.note === undefined ? {} : { note: options.note }),
     patch: {
@@ -43,8 +51,8 @@ export async function finishRun(
           }),
     },
   });
-  const next = await deps.locks.release(table, runId);
-  await wakeNext(deps, next);
+  await wakeNext(deps, table, ended.next);
+  const finished = ended.record;
   deps.metrics.runFinished(table, outcome);
   deps.events.emit({
     event: EVENT_OF[outcome],
@@ -52,9 +60,9 @@ export async function finishRun(
     table,
     payload: {
       status: outcome,
-      branch: finished.branch ?? null,
-      commit: finished.publishedCommit ?? finished.writeCommit ?? null,
-      rows: finished.rows ?? 0,
+      branch: finished?.branch ?? null,
+      commit: finished?.publishedCommit ?? finished?.writeCommit ?? null,
+      rows: finished?.rows ?? 0,
       ...(options.error === undefined ? {} : { error: options.error.toJSON() }),
     },
   });
@@ -70,16 +78,15 @@ export async function finishRun(
 export async function failStage(
   deps: FleetDeps,
   job: StageJob,
-  record: RunRecord,
+  run: EndingRun,
   error: unknown,
   options: { stage: Stage; keepBranch: boolean; permanentOutcome: 'rejected' | 'failed' },
 ): Promise<never> {
   const failure = toFloodgateError(error);
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (failure.retryable && !lastAttempt) throw failure;
-  const latest = (await deps.ledger.get(record.runId)) ?? record;
   const outcome = failure.retryable ? 'failed' : options.permanentOutcome;
-  await finishRun(deps, latest, outcome, { keepBranch: options.keepBranch, error: failure, stage: options.stage });
+  await finishRun(deps, run, outcome, { keepBranch: options.keepBranch, error: failure, stage: options.stage });
   throw new UnrecoverableError(failure.message);
 }
 
@@ -88,6 +95,6 @@ export async function failStage(
  * ledger's final update and the lock release, so release (idempotently) and wake the next run.
  */
 export async function settleFinished(deps: FleetDeps, record: RunRecord): Promise<'skipped'> {
-  await wakeNext(deps, await deps.locks.release(record.table, record.runId));
+  await wakeNext(deps, record.table, (await deps.runs.end(record.runId, record.table)).next);
   return 'skipped';
 }

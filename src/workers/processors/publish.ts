@@ -2,7 +2,7 @@ import { recordAuditHistory, summarizeForCommit, type AuditReport } from '../../
 import { MergeConflictError, RefChangedError } from '../../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
-import { LeaseLostError, withLease } from './lease.js';
+import { LeaseLostError, runStage } from './lease.js';
 import { failStage, finishRun, settleFinished } from './finish.js';
 
 /** main's commit that published this run, if an earlier attempt got that far. */
@@ -42,31 +42,37 @@ async function mergeAudited(deps: FleetDeps, record: RunRecord, properties: Reco
  */
 export function publishProcessor(deps: FleetDeps) {
   return async (job: StageJob, token?: string, signal?: AbortSignal): Promise<StageOutcome> => {
-    const { runId } = job.data;
-    const record = await deps.ledger.get(runId);
-    if (record === undefined) return 'skipped';
-    if (TERMINAL_STATUSES.has(record.status)) return settleFinished(deps, record);
-    if (!['audited', 'publishing'].includes(record.status)) return 'skipped';
-
-    return withLease<StageOutcome>(deps, job, token, 'publish', signal, async (lease) => {
-      try {
-        await deps.ledger.update(runId, { status: 'publishing', attempt: 'publish' });
-        const report = record.report as unknown as AuditReport;
-        let commit = record.publishedCommit ?? (await publishedCommit(deps, runId));
-        if (commit === undefined) {
-          if (!(await deps.locks.holds(lease))) throw new LeaseLostError(record.table, runId);
-          commit = await mergeAudited(deps, record, { 'floodgate.run-id': runId, ...summarizeForCommit(report) });
+    const { runId, table } = job.data;
+    return runStage(
+      deps,
+      job,
+      token,
+      signal,
+      {
+        stage: 'publish',
+        allowed: ['audited', 'publishing'],
+        change: { status: 'publishing', attempt: 'publish' },
+        otherwise: async (record) => (TERMINAL_STATUSES.has(record.status) ? settleFinished(deps, record) : 'skipped'),
+      },
+      async (lease, record) => {
+        try {
+          const report = record.report as unknown as AuditReport;
+          let commit = record.publishedCommit ?? (await publishedCommit(deps, runId));
+          if (commit === undefined) {
+            if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
+            commit = await mergeAudited(deps, record, { 'floodgate.run-id': runId, ...summarizeForCommit(report) });
+          }
+          if (record.resume?.['historyRecorded'] !== 'true') {
+            await recordAuditHistory({ lakehouse: deps.lakehouse, report, branch: deps.options.mainBranch, runId, published: true });
+            // Before the run ends, so a publish re-delivered after a crash does not append it twice.
+            await deps.ledger.apply(runId, { patch: { publishedCommit: commit, resume: { ...record.resume, historyRecorded: 'true' } } });
+          }
+          await finishRun(deps, record, 'published', { keepBranch: false, patch: { publishedCommit: commit } });
+          return 'done';
+        } catch (error) {
+          return failStage(deps, job, record, error, { stage: 'publish', keepBranch: true, permanentOutcome: 'failed' });
         }
-        let current = await deps.ledger.update(runId, { patch: { publishedCommit: commit } });
-        if (current.resume?.['historyRecorded'] !== 'true') {
-          await recordAuditHistory({ lakehouse: deps.lakehouse, report, branch: deps.options.mainBranch, runId, published: true });
-          current = await deps.ledger.update(runId, { patch: { resume: { ...current.resume, historyRecorded: 'true' } } });
-        }
-        await finishRun(deps, current, 'published', { keepBranch: false });
-        return 'done';
-      } catch (error) {
-        return failStage(deps, job, record, error, { stage: 'publish', keepBranch: true, permanentOutcome: 'failed' });
-      }
-    });
+      },
+    );
   };
 }

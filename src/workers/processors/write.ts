@@ -5,7 +5,7 @@ import type { WorkCheckpoint } from '../../shared/lakehouse/lakehouse.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 import { failStage, settleFinished } from './finish.js';
-import { withLease } from './lease.js';
+import { runStage } from './lease.js';
 
 /** The run's own import commit on its branch, when an earlier attempt got that far. */
 async function findImportCommit(deps: FleetDeps, branch: string, runId: string): Promise<string | undefined> {
@@ -14,10 +14,11 @@ async function findImportCommit(deps: FleetDeps, branch: string, runId: string):
 }
 
 /**
- * The run's ledger record as the backend's checkpoint: a remote import job's id is saved before
- * the job is awaited, so the worker that takes the run over after a crash polls that same job.
+ * The run's ledger record as the backend's checkpoint: a remote import job's id is saved (with
+ * the branch's base) before the job is awaited, so the worker that takes the run over after a
+ * crash polls that same job.
  */
-function ledgerCheckpoint(deps: FleetDeps, record: RunRecord): WorkCheckpoint {
+function ledgerCheckpoint(deps: FleetDeps, record: RunRecord, baseCommit: string): WorkCheckpoint {
   let resume: Record<string, string> = { ...record.resume };
   return {
     get: (key) => resume[`write.${key}`],
@@ -26,7 +27,7 @@ function ledgerCheckpoint(deps: FleetDeps, record: RunRecord): WorkCheckpoint {
       if (value === undefined) delete next[`write.${key}`];
       else next[`write.${key}`] = value;
       resume = next;
-      await deps.ledger.update(record.runId, { patch: { resume: next } });
+      await deps.ledger.apply(record.runId, { patch: { resume: next, baseCommit } });
     },
   };
 }
@@ -36,41 +37,57 @@ async function branchExists(deps: FleetDeps, branch: string): Promise<boolean> {
 }
 
 /**
+ * The run's branch and the main commit it was made from. A branch left by an earlier attempt is
+ * reused when its base is on record; otherwise (a crash before anything was recorded) it is
+ * made again, so the base is always known.
+ */
+async function prepareBranch(deps: FleetDeps, record: RunRecord, branch: string): Promise<{ base: string; fresh: boolean }> {
+  if (await branchExists(deps, branch)) {
+    if (record.baseCommit !== undefined) return { base: record.baseCommit, fresh: false };
+    await deps.lakehouse.deleteBranch(branch, { ifExists: true });
+  }
+  const created = await deps.lakehouse.createBranch(branch, { from: deps.options.mainBranch });
+  return { base: created.commit, fresh: true };
+}
+
+/**
  * Write: under the table lock, make the run's branch from main (recording the base commit) and
  * import the source into it as one commit. Re-delivered, it finds its branch and commit and
  * goes on. A permanent error rejects the run at once; a transient one is retried.
  */
 export function writeProcessor(deps: FleetDeps) {
   return async (job: StageJob, token?: string, signal?: AbortSignal): Promise<StageOutcome> => {
-    const { runId } = job.data;
-    const record = await deps.ledger.get(runId);
-    if (record === undefined) return 'skipped';
-    if (TERMINAL_STATUSES.has(record.status)) return settleFinished(deps, record);
-    if (!['queued', 'writing', 'written'].includes(record.status)) return 'skipped';
-    if (record.writeCommit !== undefined) {
-      // Re-delivered after the write finished: only make sure the run was handed on.
+    const { runId, table } = job.data;
+    const branch = runBranch(table, runId);
+    const handOn = async () => {
       await deps.queues.audit.add('audit', job.data, { jobId: stageJobId(runId) });
-      return 'done';
-    }
-    const request = record.request as unknown as IngestionRequest;
-    const branch = runBranch(record.table, runId);
-
-    return withLease<StageOutcome>(deps, job, token, 'write', signal, async (_lease, leaseSignal) => {
-      try {
-        let current: RunRecord = await deps.ledger.update(runId, { status: 'writing', attempt: 'write', patch: { branch } });
-        if (current.writeCommit === undefined) {
-          let base = current.baseCommit;
-          if (!(await branchExists(deps, branch))) {
-            const created = await deps.lakehouse.createBranch(branch, { from: deps.options.mainBranch });
-            base = created.commit;
-            current = await deps.ledger.update(runId, { patch: { baseCommit: base } });
-          }
-          let commit = await findImportCommit(deps, branch, runId);
-          let counts = { rows: current.rows ?? 0, bytes: current.bytes ?? 0, files: current.files ?? 0 };
+      return 'done' as const;
+    };
+    return runStage(
+      deps,
+      job,
+      token,
+      signal,
+      {
+        stage: 'write',
+        allowed: ['queued', 'writing'],
+        change: { status: 'writing', attempt: 'write', patch: { branch } },
+        otherwise: async (record) => {
+          if (TERMINAL_STATUSES.has(record.status)) return settleFinished(deps, record);
+          // Re-delivered after the write finished: only make sure the run was handed on.
+          return record.writeCommit === undefined ? 'skipped' : handOn();
+        },
+      },
+      async (_lease, record, leaseSignal) => {
+        try {
+          const request = record.request as unknown as IngestionRequest;
+          const { base, fresh } = await prepareBranch(deps, record, branch);
+          let commit = fresh ? undefined : await findImportCommit(deps, branch, runId);
+          let counts = { rows: record.rows ?? 0, bytes: record.bytes ?? 0, files: record.files ?? 0 };
           if (commit === undefined) {
-            const contract = contractFor(deps.contracts, record.table);
+            const contract = contractFor(deps.contracts, table);
             const imported = await deps.lakehouse.importData({
-              table: record.table,
+              table,
               source: request.source,
               branch,
               mode: request.mode,
@@ -79,24 +96,19 @@ export function writeProcessor(deps: FleetDeps) {
               message: `floodgate run ${runId}: ${request.mode} ${request.source}`.slice(0, 500),
               properties: { 'floodgate.run-id': runId },
               signal: leaseSignal,
-              checkpoint: ledgerCheckpoint(deps, current),
+              checkpoint: ledgerCheckpoint(deps, record, base),
             });
             commit = imported.commit;
             counts = { rows: imported.rows, bytes: imported.bytes, files: imported.files };
-            deps.metrics.rowsIngested(record.table, imported.rows, imported.bytes);
+            deps.metrics.rowsIngested(table, imported.rows, imported.bytes);
           }
-          current = await deps.ledger.update(runId, {
-            status: 'written',
-            patch: { writeCommit: commit, ...counts, ...(base === undefined ? {} : { baseCommit: base }) },
-          });
+          await deps.ledger.apply(runId, { status: 'written', patch: { writeCommit: commit, baseCommit: base, ...counts } });
+          deps.events.emit({ event: 'wap.run.written', runId, table, payload: { branch, commit, rows: counts.rows } });
+          return await handOn();
+        } catch (error) {
+          return failStage(deps, job, { runId, table, branch }, error, { stage: 'write', keepBranch: false, permanentOutcome: 'rejected' });
         }
-        deps.events.emit({ event: 'wap.run.written', runId, table: record.table, payload: { branch, commit: current.writeCommit ?? null, rows: current.rows ?? 0 } });
-        await deps.queues.audit.add('audit', job.data, { jobId: stageJobId(runId) });
-        return 'done';
-      } catch (error) {
-        return failStage(deps, job, record, error, { stage: 'write', keepBranch: false, permanentOutcome: 'rejected' });
-      }
-    });
+      },
+    );
   };
 }
-

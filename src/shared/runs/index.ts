@@ -1,0 +1,2 @@
+export { RunFlow } from './run-flow.js';
+export type { RunEnd, StageStart } from './run-flow.js';
