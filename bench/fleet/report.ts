@@ -155,7 +155,7 @@ function overheadDetails(o: OverheadResults): string {
       ms(d.nodeCpuMsPerRun),
     ]);
     parts.push(
-      `Diagnostics: one more untimed trial of ${count(o.diagnostics[0]?.runs ?? 0)} runs per side and mode with every command of every ioredis client in the process counted (EVAL: Floodgate's ledger and lock scripts; EVALSHA: BullMQ's scripts). CPU figures include fleet start-up and enqueueing.`,
+      `Diagnostics: one more untimed trial of ${count(o.diagnostics[0]?.runs ?? 0)} runs per side and mode with every command of every ioredis client in the process counted (EVALSHA: BullMQ's scripts and Floodgate's run, ledger and lock scripts). CPU figures include fleet start-up and enqueueing.`,
       markdownTable(['Side', 'Mode', 'Redis commands per run (client round trips)', 'Argument bytes per run', 'By command (≥ 0.5 per run)', 'Redis server CPU per run', 'Node CPU per run'], rows),
     );
   }
