@@ -10,9 +10,28 @@ function isInside(root: string, target: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
+/** Each allowed root after symlinks, resolved once per process (roots are configuration). */
+const resolvedRoots = new Map<string, Promise<string>>();
+
 async function realRoots(roots: readonly string[]): Promise<string[]> {
-  const real = await Promise.all(roots.map((root) => fs.realpath(root).catch(() => path.resolve(root))));
-  return real;
+  return Promise.all(
+    roots.map((root) => {
+      let real = resolvedRoots.get(root);
+      if (real === undefined) {
+        // A root that does not exist (yet) is not cached: it is looked up again next time.
+        real = fs.realpath(root).catch(() => {
+          resolvedRoots.delete(root);
+          return path.resolve(root);
+        });
+        resolvedRoots.set(root, real);
+      }
+      return real;
+    }),
+  );
+}
+
+function sourceFile(uri: string, real: string, stat: { size: number; mtimeMs: number }): SourceFile {
+  return { uri, localPath: real, size: stat.size, version: String(Math.trunc(stat.mtimeMs)) };
 }
 
 /**
@@ -36,11 +55,16 @@ export async function listLocalFiles(source: string, roots: readonly string[], c
   if (hasGlob(absolute)) {
     matches = await glob(absolute.replaceAll('\\', '/'), { absolute: true, onlyFiles: true, dot: false, expandDirectories: false });
   } else {
-    const stat = await fs.stat(absolute).catch(() => undefined);
-    if (stat === undefined) throw new SourceNotFoundError(source);
-    matches = stat.isDirectory()
-      ? await glob('**/*', { cwd: absolute, absolute: true, onlyFiles: true, dot: false })
-      : [absolute];
+    // One file (the common case): its stat (which follows symlinks) and its real path at once.
+    const [stat, real] = await Promise.all([fs.stat(absolute).catch(() => undefined), fs.realpath(absolute).catch(() => undefined)]);
+    if (stat === undefined || real === undefined) throw new SourceNotFoundError(source);
+    if (!stat.isDirectory()) {
+      if (!allowed.some((root) => isInside(root, real))) {
+        throw new SourceNotAllowedError(source, `${absolute} resolves outside the allowed roots`);
+      }
+      return [sourceFile(absolute, real, stat)];
+    }
+    matches = await glob('**/*', { cwd: absolute, absolute: true, onlyFiles: true, dot: false });
   }
   if (matches.length === 0) throw new SourceNotFoundError(source);
 
@@ -53,7 +77,7 @@ export async function listLocalFiles(source: string, roots: readonly string[], c
       const stat = await fs.stat(real).catch((error: unknown) => {
         throw new SourceUnreadableError(file, 'cannot stat the file', error);
       });
-      return { uri: file, localPath: real, size: stat.size, version: String(Math.trunc(stat.mtimeMs)) };
+      return sourceFile(file, real, stat);
     }),
   );
   return files;
