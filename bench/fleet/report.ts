@@ -166,7 +166,7 @@ function latencyDetails(l: LatencyResults): string {
   const names = Object.keys(l.runs[0]?.transitions ?? {});
   const p50 = (values: number[]) => median(values);
   const rows = [
-    ['enqueue() → queued (validate, list and fingerprint the source, ledger, table line, write job)', ms(p50(l.runs.map((r) => r.enqueueMs))), '0', ms(p50(l.runs.map((r) => r.enqueueMs)))],
+    ['enqueue() → queued (validate, list and fingerprint the source, record + line, write job)', ms(p50(l.runs.map((r) => r.enqueueMs))), '0', ms(p50(l.runs.map((r) => r.enqueueMs)))],
     ...names.map((name) => {
       const wall = l.runs.map((r) => r.transitions[name] ?? 0);
       const inside = l.runs.map((r) => r.lakehouseByTransition[name] ?? 0);
