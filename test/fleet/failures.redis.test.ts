@@ -85,9 +85,10 @@ describe('failure handling (real Redis)', () => {
       if (record === undefined || victim !== '') return;
       victim = record.runId;
       // What the janitor does to a run it believes dead: its claim goes, and the next run takes the table.
-      await harness.fleet.deps.locks.release('taxi.trips', record.runId);
-      await harness.fleet.deps.locks.enqueue('taxi.trips', 'thief');
-      await harness.fleet.deps.locks.acquire('taxi.trips', 'thief');
+      const { runs } = harness.fleet.deps;
+      await runs.end(record.runId, 'taxi.trips');
+      await runs.enqueue({ runId: 'thief', table: 'taxi.trips', request: {} });
+      expect(await runs.begin('thief', 'taxi.trips', ['queued'], {})).toMatchObject({ kind: 'started' });
     };
     const { runId } = await harness.producer.enqueue({ table: 'taxi.trips', source });
     await expect.poll(() => victim, { timeout: 30_000 }).toBe(runId);
@@ -96,7 +97,7 @@ describe('failure handling (real Redis)', () => {
     expect((await harness.backend.lakehouse.getRef('main')).commit).toBe(before.commit);
 
     steal = undefined;
-    await harness.fleet.deps.locks.release('taxi.trips', 'thief');
+    await harness.fleet.deps.runs.end('thief', 'taxi.trips');
     const run = await harness.producer.waitForRun(runId, { timeoutMs: 60_000 });
     expect(run.status).toBe('published');
     const published = (await harness.backend.lakehouse.log('main', { limit: 20 })).filter(

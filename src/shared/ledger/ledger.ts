@@ -2,8 +2,8 @@ import type { Keys } from '../redis/keys.js';
 import { LuaScript, type ScriptRedis } from '../redis/script.js';
 import { FloodgateError } from '../errors/index.js';
 import { changeArgs, decodeRecord, recordFields, type RunChange } from './codec.js';
-import { CREATE, UPDATE } from './scripts.js';
-import type { RunRecord, RunStatus, Stage } from './types.js';
+import { UPDATE } from './scripts.js';
+import type { RunRecord, RunStatus } from './types.js';
 
 /** The part of an ioredis client the ledger uses. */
 export interface LedgerRedis extends ScriptRedis {
@@ -22,7 +22,6 @@ export interface ListRunsOptions {
 export type { RunChange };
 
 const update = new LuaScript(UPDATE);
-const create = new LuaScript(CREATE);
 
 /** HGETALL's answer as a record; an empty hash is an unknown run. */
 function fromHash(hash: Record<string, string>): RunRecord | undefined {
@@ -48,7 +47,7 @@ export class Ledger {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** A new run's record, and its hash fields (for scripts that create it along with other keys). */
+  /** A new run's record (the run scripts create it, with its place in its table's line). */
   newRecord(input: { runId: string; table: string; request: Readonly<Record<string, unknown>>; fingerprints?: readonly string[] }): RunRecord {
     const at = this.now().toISOString();
     return {
@@ -70,18 +69,6 @@ export class Ledger {
     return [String(Date.parse(record.createdAt)), record.runId, String(fields.length / 2), ...fields];
   }
 
-  /** Records a new run; when the run id exists already, returns that record instead. */
-  async create(input: {
-    runId: string;
-    table: string;
-    request: Readonly<Record<string, unknown>>;
-    fingerprints?: readonly string[];
-  }): Promise<{ created: boolean; record: RunRecord }> {
-    const record = this.newRecord(input);
-    const answer = (await create.run(this.redis, [this.keys.run(input.runId), this.keys.runsByTime()], this.createArgs(record))) as [number, string[]?];
-    return answer[0] === 1 ? { created: true, record } : { created: false, record: decodeRecord(answer[1] ?? []) };
-  }
-
   async get(runId: string): Promise<RunRecord | undefined> {
     return fromHash(await this.redis.hgetall(this.keys.run(runId)));
   }
@@ -91,23 +78,10 @@ export class Ledger {
     return changeArgs(change, this.now().toISOString(), this.retentionSeconds);
   }
 
-  /** Applies a change atomically and returns the record after it. */
-  async update(runId: string, change: RunChange): Promise<RunRecord> {
-    const answer = (await update.run(this.redis, [this.keys.run(runId)], ['', '1', ...this.changeArgs(change)])) as [number, string[]] | null;
-    if (answer === null) throw new FloodgateError('INVALID_INPUT', `run ${runId} is not in the ledger (unknown, or past its retention)`);
-    return decodeRecord(answer[1]);
-  }
-
-  /** Applies a change without reading the record back (one round trip, a small answer). */
+  /** Applies a change atomically inside Redis (one round trip; only the changed fields are sent). */
   async apply(runId: string, change: RunChange): Promise<void> {
-    const answer = await update.run(this.redis, [this.keys.run(runId)], ['', '0', ...this.changeArgs(change)]);
+    const answer = await update.run(this.redis, [this.keys.run(runId)], this.changeArgs(change));
     if (answer === null) throw new FloodgateError('INVALID_INPUT', `run ${runId} is not in the ledger (unknown, or past its retention)`);
-  }
-
-  /** Counts one more attempt at a stage and returns the new count. */
-  async countAttempt(runId: string, stage: Stage): Promise<number> {
-    const record = await this.update(runId, { attempt: stage });
-    return record.attempts[stage] ?? 0;
   }
 
   /** Newest first, filtered by table and status. */

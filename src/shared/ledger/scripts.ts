@@ -40,18 +40,11 @@ local function status_in(status, allowed)
 end
 `;
 
-/**
- * KEYS: run. ARGV: allowed statuses (comma-separated, '' for any), '1' to return the record,
- * then the change. Returns false for an unknown run, {0, status} when the run's status is not
- * allowed (nothing changed), or {1, fields...} (the hash after the change, when asked).
- */
+/** KEYS: run. ARGV: a change. Returns 1, or false for an unknown run (nothing changed). */
 export const UPDATE = `${APPLY_CHANGE}
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return false end
-if not status_in(status, ARGV[1]) then return {0, status} end
-apply_change(KEYS[1], ARGV, 3)
-if ARGV[2] == '1' then return {1, redis.call('HGETALL', KEYS[1])} end
-return {1}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+apply_change(KEYS[1], ARGV, 1)
+return 1
 `;
 
 /**
@@ -66,10 +59,4 @@ local function create_run(run, index, argv, o)
   redis.call('ZADD', index, argv[o], argv[o + 1])
   return true
 end
-`;
-
-/** KEYS: run, index. ARGV: see create_run. Returns {1} when created, or {0, fields...} with the existing record. */
-export const CREATE = `${CREATE_RUN}
-if create_run(KEYS[1], KEYS[2], ARGV, 1) then return {1} end
-return {0, redis.call('HGETALL', KEYS[1])}
 `;

@@ -1,7 +1,8 @@
 /**
  * Lua for the per-table lease lock. The lock value is `<runId>|<fencing token>`; the waiting
- * set holds the runs of a table in enqueue order, and only its head may take the lock. The
- * functions are fragments that other scripts (a stage's start and end) build on.
+ * set holds the runs of a table in enqueue order, and only its head may take the lock. Taking
+ * and releasing are fragments of the run scripts (src/shared/runs/), which move the ledger and
+ * the lock together; the scripts here check and renew a lease.
  */
 
 /**
@@ -54,12 +55,6 @@ local function join_line(waiting, sequence, run_id)
 end
 `;
 
-/** KEYS: lock, fence, waiting. ARGV: runId, ttlMs. Returns {1, token} or {0, holder-or-head}. */
-export const ACQUIRE = `${ACQUIRE_LEASE}
-local ok, value = acquire_lease(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])
-return {ok and 1 or 0, value}
-`;
-
 /** KEYS: lock. ARGV: runId, token, ttlMs. Returns 1 when the lease was still ours and is extended. */
 export const RENEW = `
 if redis.call('GET', KEYS[1]) == ARGV[1] .. '|' .. ARGV[2] then
@@ -73,14 +68,4 @@ return 0
 export const CHECK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] .. '|' .. ARGV[2] then return 1 end
 return 0
-`;
-
-/** KEYS: lock, waiting. ARGV: runId. Returns the next run in line, or false. */
-export const RELEASE = `${RELEASE_CLAIM}
-return release_claim(KEYS[1], KEYS[2], ARGV[1])
-`;
-
-/** KEYS: waiting, sequence. ARGV: runId. Returns the run's place (score). */
-export const ENQUEUE = `${JOIN_LINE}
-return join_line(KEYS[1], KEYS[2], ARGV[1])
 `;

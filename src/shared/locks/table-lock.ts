@@ -1,14 +1,8 @@
 import type { Keys } from '../redis/keys.js';
 import { LuaScript, type ScriptRedis } from '../redis/script.js';
-import { ACQUIRE, CHECK, ENQUEUE, RELEASE, RENEW } from './scripts.js';
+import { CHECK, RENEW } from './scripts.js';
 
-const scripts = {
-  acquire: new LuaScript(ACQUIRE),
-  renew: new LuaScript(RENEW),
-  check: new LuaScript(CHECK),
-  release: new LuaScript(RELEASE),
-  enqueue: new LuaScript(ENQUEUE),
-};
+const scripts = { renew: new LuaScript(RENEW), check: new LuaScript(CHECK) };
 
 /** The part of a Redis client the lock needs (ioredis implements it). */
 export interface LockRedis extends ScriptRedis {
@@ -23,12 +17,12 @@ export interface Lease {
   readonly token: number;
 }
 
-export type AcquireResult = { readonly acquired: true; readonly lease: Lease } | { readonly acquired: false; readonly blockedBy: string };
-
 /**
  * A per-table lease lock in Redis, owned by a run id and carrying a fencing token. Runs of one
- * table take it in enqueue order (only the head of the table's line may acquire); it is
- * re-entrant for the same run, so every stage of a run re-acquires the same lease.
+ * table take it in enqueue order (only the head of the table's line may take it); it is
+ * re-entrant for the same run, so every stage of a run re-takes the same lease. Taking and
+ * releasing happen in the run's own steps (RunFlow, src/shared/runs/), with its ledger record;
+ * this class renews and checks a lease and reads the table's holder and line.
  */
 export class TableLocks {
   private readonly redis: LockRedis;
@@ -41,18 +35,6 @@ export class TableLocks {
     this.ttlMs = options.ttlMs;
   }
 
-  /** Puts a run in its table's line (idempotent); call when the run is enqueued. */
-  async enqueue(table: string, runId: string): Promise<number> {
-    return Number(await scripts.enqueue.run(this.redis, [this.keys.waiting(table), this.keys.sequence()], [runId]));
-  }
-
-  async acquire(table: string, runId: string): Promise<AcquireResult> {
-    const result = (await scripts.acquire.run(this.redis, [this.keys.lock(table), this.keys.fence(table), this.keys.waiting(table)], [runId, this.ttlMs])) as [number, string];
-    return result[0] === 1
-      ? { acquired: true, lease: { table, runId, token: Number(result[1]) } }
-      : { acquired: false, blockedBy: result[1] };
-  }
-
   /** Extends the lease; false means it was lost (expired and taken, or stolen). */
   async renew(lease: Lease): Promise<boolean> {
     return (await scripts.renew.run(this.redis, [this.keys.lock(lease.table)], [lease.runId, lease.token, this.ttlMs])) === 1;
@@ -61,12 +43,6 @@ export class TableLocks {
   /** True while `lease` is the table's current lease: check before any irreversible step. */
   async holds(lease: Lease): Promise<boolean> {
     return (await scripts.check.run(this.redis, [this.keys.lock(lease.table)], [lease.runId, lease.token])) === 1;
-  }
-
-  /** Ends a run's claim (lease and place in line). Returns the run now first in line, if any. */
-  async release(table: string, runId: string): Promise<string | undefined> {
-    const next = await scripts.release.run(this.redis, [this.keys.lock(table), this.keys.waiting(table)], [runId]);
-    return typeof next === 'string' ? next : undefined;
   }
 
   async holder(table: string): Promise<{ runId: string; token: number } | undefined> {
