@@ -16,6 +16,7 @@ import { startTestRedis, uniquePrefix, type TestRedis } from '../support/redis.j
 const WORKERS = 3;
 const RUNS = 60;
 const TABLES = 6;
+const WAVES = 6;
 const ROWS = 200;
 const ENTRY = path.join(REPO_ROOT, 'src', 'producers', 'cli', 'main.ts');
 
@@ -73,25 +74,32 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
       });
       workers[index] = child;
     };
+    // The sources first; then the runs go in six waves, one per kill, so every kill lands while runs are in flight.
+    const batches: Array<{ table: string; source: string; good: boolean }> = [];
+    for (let i = 0; i < RUNS; i++) {
+      const good = i % 5 !== 4;
+      const ids = good ? `(range + ${i * 1000})::BIGINT` : `CASE WHEN range % 7 = 0 THEN NULL ELSE (range + ${i * 1000})::BIGINT END`;
+      const source = await writeFile(path.join(data, `batch-${i}.parquet`), `SELECT ${ids} AS id, range % 13 AS v FROM range(${ROWS})`);
+      batches.push({ table: `chaos.t${i % TABLES}`, source, good });
+    }
     for (let i = 0; i < WORKERS; i++) spawnWorker(i);
 
     const runs: Array<{ runId: string; table: string; good: boolean }> = [];
     const producer = new FloodgateProducer({ connection: redis.url, prefix: config.fleet.prefix, sourceRoots: [data], cwd: data, attempts: 10, backoffMs: 200 });
     try {
-      for (let i = 0; i < RUNS; i++) {
-        const good = i % 5 !== 4;
-        const table = `chaos.t${i % TABLES}`;
-        const ids = good ? `(range + ${i * 1000})::BIGINT` : `CASE WHEN range % 7 = 0 THEN NULL ELSE (range + ${i * 1000})::BIGINT END`;
-        const source = await writeFile(path.join(data, `batch-${i}.parquet`), `SELECT ${ids} AS id, range % 13 AS v FROM range(${ROWS})`);
-        const { runId } = await producer.enqueue({ table, source, checks: [{ type: 'not_null', column: 'id' }] });
-        runs.push({ runId, table, good });
-      }
+      const enqueueWave = async () => {
+        for (const { table, source, good } of batches.slice(runs.length, runs.length + RUNS / WAVES)) {
+          const { runId } = await producer.enqueue({ table, source, checks: [{ type: 'not_null', column: 'id' }] });
+          runs.push({ runId, table, good });
+        }
+      };
+      await enqueueWave();
 
       const deadline = Date.now() + 180_000;
       let kills = 0;
       const finished = async () => {
         const records = await Promise.all(runs.map((r) => producer.getRun(r.runId)));
-        return records.every((r) => r !== undefined && TERMINAL_STATUSES.has(r.status));
+        return runs.length === RUNS && records.every((r) => r !== undefined && TERMINAL_STATUSES.has(r.status));
       };
       while (!(await finished())) {
         if (Date.now() > deadline) throw new Error(`runs did not finish in time (seed ${seed}, ${kills} kills)`);
@@ -103,8 +111,9 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
           await new Promise((resolve) => setTimeout(resolve, 200));
           spawnWorker(victim);
         }
+        await enqueueWave();
       }
-      expect(kills, `seed ${seed}`).toBeGreaterThan(3);
+      expect(kills, `seed ${seed}`).toBeGreaterThanOrEqual(WAVES);
 
       const records = (await Promise.all(runs.map((r) => producer.getRun(r.runId)))) as RunRecord[];
       for (const [i, record] of records.entries()) {
