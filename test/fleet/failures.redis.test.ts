@@ -7,19 +7,13 @@ import { trips, writeFile } from '../support/data.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /** A lakehouse whose methods can be intercepted one call at a time. */
-function intercepting(inner: Lakehouse, hooks: { importData?: () => Promise<void>; logMain?: () => Promise<void> }): Lakehouse {
+function intercepting(inner: Lakehouse, hooks: { importData?: () => Promise<void> }): Lakehouse {
   return new Proxy(inner, {
     get(target, property, receiver) {
       if (property === 'importData' && hooks.importData !== undefined) {
         return async (...args: Parameters<Lakehouse['importData']>) => {
           await hooks.importData?.();
           return target.importData(...args);
-        };
-      }
-      if (property === 'log' && hooks.logMain !== undefined) {
-        return async (...args: Parameters<Lakehouse['log']>) => {
-          if (args[0] === 'main') await hooks.logMain?.();
-          return target.log(...args);
         };
       }
       const value: unknown = Reflect.get(target, property, receiver);
@@ -72,11 +66,15 @@ describe('failure handling (real Redis)', () => {
 
   it('never lets a run whose lease was taken publish while the new holder has the table', async () => {
     let steal: (() => Promise<void>) | undefined;
-    h = await startFleetHarness(redis.url, {
-      env: { FLOODGATE_PARK_MS: '500' },
-      wrap: (lake) => intercepting(lake, { logMain: async () => steal?.() }),
-    });
+    h = await startFleetHarness(redis.url, { env: { FLOODGATE_PARK_MS: '500' } });
     const harness = h;
+    // The steal comes between the publish's start and its fence check, right before the merge.
+    const { locks } = harness.fleet.deps;
+    const holds = locks.holds.bind(locks);
+    locks.holds = async (lease) => {
+      await steal?.();
+      return holds(lease);
+    };
     const source = await writeFile(path.join(harness.backend.dataDir, 'a.parquet'), trips(5));
     const before = await harness.backend.lakehouse.getRef('main');
     let victim = '';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { redisKeys } from '../../src/shared/redis/keys.js';
 import { startFleetHarness, type FleetHarness } from '../support/fleet.js';
 import { trips, writeFile } from '../support/data.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -39,6 +40,35 @@ describe('WAP runs through the three queues (real Redis, local lakehouse)', () =
     expect(await h.fleet.deps.locks.line('taxi.trips')).toEqual([]);
     const history = await h.backend.lakehouse.queryRows(`SELECT count(*) AS n FROM _floodgate.audit_results WHERE run_id = '${runId}'`);
     expect(Number(history[0]?.['n'])).toBeGreaterThan(0);
+  });
+
+  it('re-delivered after a crash before the run ended, a publish finds its commit and history on main and adds nothing twice', async () => {
+    await writeFile(file('good.parquet'), trips(200));
+    const { runId } = await h.producer.enqueue({ table: 'taxi.trips', source: file('good.parquet'), checks: NOT_NULL_ID });
+    const first = await h.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(first.status).toBe('published');
+    const count = async (sql: string) => Number((await h.backend.lakehouse.queryRows(sql))[0]?.['n']);
+    const traces = async () => ({
+      rows: await mainRows('taxi.trips'),
+      results: await count(`SELECT count(*) AS n FROM _floodgate.audit_results WHERE run_id = '${runId}'`),
+      loadedFiles: await count(`SELECT count(*) AS n FROM _floodgate.loaded_files WHERE run_id = '${runId}'`),
+      publishes: (await h.backend.lakehouse.log('main', { limit: 50 })).filter(
+        (c) => c.properties['floodgate.run-id'] === runId && c.properties['floodgate.operation'] !== 'import',
+      ).length,
+    });
+    const before = await traces();
+    expect(before).toEqual({ rows: 200, results: 2, loadedFiles: 1, publishes: 1 });
+
+    // What a worker killed after the history appends, before the run's end, leaves behind:
+    // the run still publishing, its commit not yet in the ledger. BullMQ then delivers the job again.
+    await h.fleet.redis.hdel(redisKeys(h.config.fleet.prefix).run(runId), 'publishedCommit');
+    await h.fleet.deps.ledger.apply(runId, { status: 'publishing', attempt: 'publish' });
+    await h.fleet.queues.publish.add('publish', { runId, table: 'taxi.trips' }, { jobId: `${runId}-again` });
+    await expect.poll(async () => (await h.producer.getRun(runId))?.attempts.publish, { timeout: 30_000 }).toBe(3);
+    const again = await h.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(again).toMatchObject({ status: 'published', publishedCommit: first.publishedCommit });
+    expect(await traces()).toEqual(before);
+    expect(await h.fleet.deps.locks.holder('taxi.trips')).toBeUndefined();
   });
 
   it('ends a failed audit as audit_failed with main untouched, keeping or deleting the branch as asked', async () => {

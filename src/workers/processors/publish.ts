@@ -1,4 +1,4 @@
-import { recordAuditHistory, summarizeForCommit, type AuditReport } from '../../shared/audits/index.js';
+import { historyOfRun, recordAuditHistory, summarizeForCommit, type AuditReport } from '../../shared/audits/index.js';
 import { MergeConflictError, RefChangedError } from '../../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
@@ -38,7 +38,8 @@ async function mergeAudited(deps: FleetDeps, record: RunRecord, properties: Reco
 /**
  * Publish: with the lease still ours (fencing), merge the audited commit into main atomically,
  * record the audit history, delete the branch and release the table. A re-delivered publish
- * finds main already holding the run's commit (by `floodgate.run-id`) and just finishes.
+ * finds main already holding the run's commit (by `floodgate.run-id`) and the run's history
+ * rows (by `run_id`), and adds only what is missing before it finishes.
  */
 export function publishProcessor(deps: FleetDeps) {
   return async (job: StageJob, token?: string, signal?: AbortSignal): Promise<StageOutcome> => {
@@ -57,16 +58,17 @@ export function publishProcessor(deps: FleetDeps) {
       async (lease, record) => {
         try {
           const report = record.report as unknown as AuditReport;
-          let commit = record.publishedCommit ?? (await publishedCommit(deps, runId));
+          // A first attempt cannot find its own traces on main; only a re-delivered publish looks.
+          const redelivered = (record.attempts.publish ?? 1) > 1;
+          let commit = record.publishedCommit ?? (redelivered ? await publishedCommit(deps, runId) : undefined);
           if (commit === undefined) {
             if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
             commit = await mergeAudited(deps, record, { 'floodgate.run-id': runId, ...summarizeForCommit(report) });
           }
-          if (record.resume?.['historyRecorded'] !== 'true') {
-            await recordAuditHistory({ lakehouse: deps.lakehouse, report, branch: deps.options.mainBranch, runId, published: true });
-            // Before the run ends, so a publish re-delivered after a crash does not append it twice.
-            await deps.ledger.apply(runId, { patch: { publishedCommit: commit, resume: { ...record.resume, historyRecorded: 'true' } } });
-          }
+          // Before the run ends and its table is handed on, so the next run's audit sees this load.
+          const main = deps.options.mainBranch;
+          const skip = redelivered ? await historyOfRun(deps.lakehouse, runId, main) : undefined;
+          await recordAuditHistory({ lakehouse: deps.lakehouse, report, branch: main, runId, published: true, ...(skip === undefined ? {} : { skip }) });
           await finishRun(deps, record, 'published', { keepBranch: false, patch: { publishedCommit: commit } });
           return 'done';
         } catch (error) {

@@ -1,7 +1,8 @@
 import type { Lakehouse } from '../../lakehouse/lakehouse.js';
 import type { AuditReport, CheckResult } from '../report/types.js';
 import { summarizeForCommit } from './summary.js';
-import { AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE, historyRecord, type HistoryRecord } from './tables.js';
+import { str, tableRef } from '../sql.js';
+import { AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE, historyColumns, historyRecord, type HistoryRecord } from './tables.js';
 
 export interface RecordAuditHistoryInput {
   readonly lakehouse: Lakehouse;
@@ -17,6 +18,14 @@ export interface RecordAuditHistoryInput {
   /** Time of the load recorded for fingerprints; default now. */
   readonly recordedAt?: Date;
   readonly author?: string;
+  /** History tables that already hold this run's rows (a publish re-delivered after a crash): not appended again. */
+  readonly skip?: HistoryPresence;
+}
+
+/** Which history tables hold rows of a run at a ref. */
+export interface HistoryPresence {
+  readonly results: boolean;
+  readonly loadedFiles: boolean;
 }
 
 export interface RecordAuditHistoryResult {
@@ -24,6 +33,21 @@ export interface RecordAuditHistoryResult {
   readonly commit: string;
   readonly results: number;
   readonly loadedFiles: number;
+}
+
+async function holdsRun(lakehouse: Lakehouse, table: string, runId: string, ref: string): Promise<boolean> {
+  if ((await historyColumns(lakehouse, table, ref)) === undefined) return false;
+  const [row] = await lakehouse.queryRows(`SELECT count(*) AS n FROM ${tableRef(table)} WHERE run_id = ${str(runId)}`, { ref });
+  return Number(row?.['n'] ?? 0) > 0;
+}
+
+/** Which history tables already hold rows of `runId` at `ref`; read only when a publish is re-delivered. */
+export async function historyOfRun(lakehouse: Lakehouse, runId: string, ref: string): Promise<HistoryPresence> {
+  const [results, loadedFiles] = await Promise.all([
+    holdsRun(lakehouse, AUDIT_RESULTS_TABLE, runId, ref),
+    holdsRun(lakehouse, LOADED_FILES_TABLE, runId, ref),
+  ]);
+  return { results, loadedFiles };
 }
 
 function resultRecord(base: HistoryRecord, check: CheckResult): HistoryRecord {
@@ -66,7 +90,7 @@ export async function recordAuditHistory(input: RecordAuditHistoryInput): Promis
     rows_added: report.rowsAdded,
   });
   let commit = (await lakehouse.getRef(branch)).commit;
-  if (report.checks.length > 0) {
+  if (report.checks.length > 0 && input.skip?.results !== true) {
     const appended = await lakehouse.appendRecords({
       table: AUDIT_RESULTS_TABLE,
       branch,
@@ -78,7 +102,7 @@ export async function recordAuditHistory(input: RecordAuditHistoryInput): Promis
     commit = appended.commit;
   }
   const fingerprints = [...new Set(report.fingerprints)];
-  if (fingerprints.length > 0) {
+  if (fingerprints.length > 0 && input.skip?.loadedFiles !== true) {
     const loadedAt = input.recordedAt ?? new Date();
     const appended = await lakehouse.appendRecords({
       table: LOADED_FILES_TABLE,
