@@ -123,6 +123,32 @@ export interface MergeResult {
   readonly tables: readonly string[];
 }
 
+export interface CompactOptions {
+  /** The branch whose table version is rewritten, as one commit on it; default `main`. */
+  readonly branch?: string;
+  /** Nothing is rewritten while the table has fewer live data files than this; default 2. */
+  readonly minFiles?: number;
+  readonly message?: string;
+  readonly author?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface CompactResult {
+  readonly table: string;
+  /** The new head of the branch, when the table was rewritten. */
+  readonly commit?: string;
+  /**
+   * `compacted`; `skipped` when the table had fewer than `minFiles` files; `changed` when another
+   * commit changed the table meanwhile (nothing was committed; the next pass tries again).
+   */
+  readonly outcome: 'compacted' | 'skipped' | 'changed';
+  readonly rows: number;
+  readonly filesBefore: number;
+  readonly filesAfter: number;
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+}
+
 export interface TableInfo {
   /** `namespace.table` */
   readonly name: string;
@@ -175,6 +201,11 @@ export interface Lakehouse {
   log(ref: string, options?: { limit?: number }): Promise<CommitInfo[]>;
   listTables(ref: string): Promise<TableInfo[]>;
   tableSchema(table: string, ref: string): Promise<ColumnInfo[]>;
+  /**
+   * Rewrites a table's live data files on a branch into as few files as the target size allows,
+   * as one commit that changes no row (backends that manage file layout themselves omit it).
+   */
+  compactTable?(table: string, options?: CompactOptions): Promise<CompactResult>;
 
   close(): Promise<void>;
 }

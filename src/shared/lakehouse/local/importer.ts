@@ -74,8 +74,7 @@ export async function importData(
     const written = await writeDataFiles({
       duck: await deps.writer(),
       table: table.qualified,
-      files: source.files,
-      format: source.format,
+      from: { files: source.files, format: source.format },
       ...(base === undefined
         ? {}
         : { existing: { fields: currentSchema(base).fields, lastColumnId: base['last-column-id'] } }),

@@ -11,6 +11,8 @@ import type {
   Capabilities,
   ColumnInfo,
   CommitInfo,
+  CompactOptions,
+  CompactResult,
   ImportRequest,
   ImportResult,
   Lakehouse,
@@ -25,6 +27,7 @@ import { Duck } from './engine/duck.js';
 import { recordColumnTypes } from './engine/records.js';
 import { runReadOnlyQuery, type BoundTable } from './engine/query.js';
 import { toArrowTable, toRows } from './engine/results.js';
+import { compactTable } from './compact.js';
 import { importData, type ImporterDeps } from './importer.js';
 import { requireRef, resolveRef, toCommitInfo, toRefInfo } from './refs.js';
 import type { ObjectStore } from '../../sources/index.js';
@@ -150,6 +153,10 @@ export class LocalLakehouse implements Lakehouse {
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }
+  }
+
+  compactTable(table: string, options: CompactOptions = {}): Promise<CompactResult> {
+    return compactTable(this.importerDeps(), table, options);
   }
 
   private importerDeps(): ImporterDeps {

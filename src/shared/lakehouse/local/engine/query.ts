@@ -104,24 +104,34 @@ export async function assertSingleSelect(connection: DuckDBConnection, sql: stri
   await assertSelect(connection, sql);
 }
 
-function viewSql(database: string, table: BoundTable): string {
-  const target = `${database}.${quoteIdent(table.namespace)}.${quoteIdent(table.name)}`;
-  const columns = table.fields.map((f) => `${quoteIdent(f.name)}`).join(', ');
-  if (table.files.length === 0) {
-    const typedNulls = table.fields.map((f) => `CAST(NULL AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
-    return `CREATE VIEW IF NOT EXISTS ${target} AS SELECT ${typedNulls.join(', ')} WHERE false`;
-  }
+/**
+ * A SELECT over a table version's live data files with the current schema: plain column reads
+ * when every file has that schema, else columns matched by Iceberg field id, so columns added
+ * or widened since old files were written read correctly. Undefined for a table with no files.
+ */
+export function tableScanSql(table: Pick<BoundTable, 'files' | 'fields' | 'singleSchema'>): string | undefined {
+  if (table.files.length === 0) return undefined;
   const files = `[${table.files.map(quoteString).join(', ')}]`;
   if (table.singleSchema) {
-    // Every file has exactly these columns: a plain scan, which DuckDB splits across threads.
+    // A plain scan, which DuckDB splits across threads.
     const casts = table.fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
-    return `CREATE VIEW IF NOT EXISTS ${target} AS SELECT ${casts.join(', ')} FROM read_parquet(${files})`;
+    return `SELECT ${casts.join(', ')} FROM read_parquet(${files})`;
   }
-  // Columns are matched by Iceberg field id, so columns added or widened since old files were written read correctly.
+  const columns = table.fields.map((f) => `${quoteIdent(f.name)}`).join(', ');
   const schema = table.fields
     .map((f) => `${f.id}: {name: ${quoteString(f.name)}, type: ${quoteString(duckTypeOf(f.type))}, default_value: NULL}`)
     .join(', ');
-  return `CREATE VIEW IF NOT EXISTS ${target} AS SELECT ${columns} FROM read_parquet(${files}, schema = map {${schema}})`;
+  return `SELECT ${columns} FROM read_parquet(${files}, schema = map {${schema}})`;
+}
+
+function viewSql(database: string, table: BoundTable): string {
+  const target = `${database}.${quoteIdent(table.namespace)}.${quoteIdent(table.name)}`;
+  const scan = tableScanSql(table);
+  if (scan === undefined) {
+    const typedNulls = table.fields.map((f) => `CAST(NULL AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);
+    return `CREATE VIEW IF NOT EXISTS ${target} AS SELECT ${typedNulls.join(', ')} WHERE false`;
+  }
+  return `CREATE VIEW IF NOT EXISTS ${target} AS ${scan}`;
 }
 
 /**

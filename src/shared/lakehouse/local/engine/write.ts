@@ -14,8 +14,8 @@ import { quoteString } from './types.js';
 export interface WriteDataInput {
   readonly duck: Duck;
   readonly table: string;
-  readonly files: readonly SourceFile[];
-  readonly format: SourceFormat;
+  /** What to read: source files in a format, or a SELECT (a table's own data, when it is compacted). */
+  readonly from: { readonly files: readonly SourceFile[]; readonly format: SourceFormat } | { readonly select: string; readonly label: string };
   readonly existing?: { fields: readonly IcebergField[]; lastColumnId: number };
   readonly policy: SchemaPolicy;
   /** The table's data folder; this import writes into a fresh sub-folder of it. */
@@ -38,8 +38,9 @@ export interface WrittenData {
  * streaming (DuckDB spills to disk under its memory limit; nothing passes through the Node heap).
  */
 export async function writeDataFiles(input: WriteDataInput): Promise<WrittenData> {
-  const relation = sourceRelation(input.format, input.files.map((f) => f.localPath), input.jsonColumns);
-  const label = input.files.length === 1 ? (input.files[0]?.uri ?? '') : `${input.files.length} files`;
+  const { from } = input;
+  const relation = 'select' in from ? `(${from.select})` : sourceRelation(from.format, from.files.map((f) => f.localPath), input.jsonColumns);
+  const label = 'select' in from ? from.label : from.files.length === 1 ? (from.files[0]?.uri ?? '') : `${from.files.length} files`;
   return input.duck.withConnection(async (connection) => {
     const columns = await describeSource(connection, relation, label);
     const plan = planSchema({

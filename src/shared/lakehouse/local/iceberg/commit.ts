@@ -3,7 +3,8 @@
  *
  * append: a new manifest of ADDED entries, then the parent's manifests that still hold live
  * files, carried over unchanged. overwrite: a manifest of ADDED entries and one marking every
- * previously live file DELETED, so readers see only the new files.
+ * previously live file DELETED, so readers see only the new files. replace: the same files
+ * as overwrite, recorded as Iceberg's `replace` (the data did not change: a compaction).
  */
 import { randomUUID, webcrypto } from 'node:crypto';
 import { InvalidInputError } from '../../errors.js';
@@ -29,8 +30,8 @@ export interface CommitSnapshotInput {
   metadata: TableMetadata;
   /** Where `metadata` lives (for metadata-log); null for a new table. */
   metadataLocation: string | null;
-  /** overwrite replaces all live data files with the added ones. */
-  operation: 'append' | 'overwrite';
+  /** overwrite replaces all live data files with the added ones; replace does too, for files holding the same rows. */
+  operation: 'append' | 'overwrite' | 'replace';
   addedFiles: DataFileInput[];
   /** Extra snapshot summary properties; the computed ones win on a clash. */
   summary?: Record<string, string>;

@@ -1,0 +1,128 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
+import { openCatalog } from '../../src/shared/lakehouse/local/catalog/index.js';
+import { compactTable } from '../../src/shared/lakehouse/local/compact.js';
+import { Duck } from '../../src/shared/lakehouse/local/engine/duck.js';
+import { liveDataFiles, localFileIO, readTableMetadata } from '../../src/shared/lakehouse/local/iceberg/index.js';
+import { openLocal, type OpenedBackend } from '../support/backends.js';
+import { writeFile } from '../support/data.js';
+
+const rows = (start: number, n: number, extra = '') =>
+  `SELECT (range + ${start})::BIGINT AS id, 'zone-' || (range % 7) AS zone, (range % 100) / 4.0 AS fare${extra} FROM range(${n})`;
+
+async function tableFiles(backend: OpenedBackend, table: string, ref = 'main') {
+  const info = (await backend.lakehouse.listTables(ref)).find((t) => t.name === table);
+  const metadata = await readTableMetadata(localFileIO(), info?.metadataLocation ?? '');
+  return { metadata, files: await liveDataFiles(localFileIO(), metadata) };
+}
+
+const everything = (lake: Lakehouse, ref: string) => lake.queryRows('SELECT * FROM taxi.trips ORDER BY id', { ref });
+
+describe('compacting a table (local backend)', () => {
+  let backend: OpenedBackend;
+  afterEach(async () => backend?.cleanup());
+
+  async function appendBatches(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      // The last batch adds a column, so the rewrite must read old files by field id.
+      const sql = rows(i * 100, 100, i === count - 1 ? `, 'v' || range AS vendor` : '');
+      const source = await writeFile(path.join(backend.dataDir, `b${i}.parquet`), sql);
+      await backend.lakehouse.importData({ table: 'taxi.trips', source, branch: 'main' });
+    }
+  }
+
+  it('rewrites many small files into one commit that changes no row, and old commits still read', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    await appendBatches(6);
+    const before = await lake.getRef('main');
+    const expected = await everything(lake, 'main');
+    expect(expected).toHaveLength(600);
+    expect(expected.filter((r) => r['vendor'] === null)).toHaveLength(500);
+    expect((await tableFiles(backend, 'taxi.trips')).files).toHaveLength(6);
+
+    const result = await lake.compactTable?.('taxi.trips');
+    expect(result).toMatchObject({ table: 'taxi.trips', outcome: 'compacted', rows: 600, filesBefore: 6, filesAfter: 1 });
+
+    const after = await tableFiles(backend, 'taxi.trips');
+    expect(after.files).toHaveLength(1);
+    expect(after.files[0]?.recordCount).toBe(600);
+    const snapshot = after.metadata.snapshots.at(-1);
+    expect(snapshot?.summary).toMatchObject({ operation: 'replace', 'total-data-files': '1', 'total-records': '600', 'deleted-data-files': '6' });
+    expect(await everything(lake, 'main')).toEqual(expected);
+    expect(await everything(lake, `@${before.commit}`)).toEqual(expected);
+
+    const [head] = await lake.log('main', { limit: 1 });
+    expect(head?.id).toBe(result?.commit);
+    expect(head?.properties).toMatchObject({ 'floodgate.operation': 'compact', 'floodgate.files-before': '6', 'floodgate.files-after': '1' });
+    expect(await lake.listTables('main')).toEqual([expect.objectContaining({ name: 'taxi.trips', rows: 600, files: 1 })]);
+  });
+
+  it('leaves a table with fewer files than minFiles alone, and refuses a bad minFiles', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    await appendBatches(3);
+    const head = await lake.getRef('main');
+    expect(await lake.compactTable?.('taxi.trips', { minFiles: 4 })).toMatchObject({ outcome: 'skipped', filesBefore: 3, filesAfter: 3 });
+    expect((await lake.getRef('main')).commit).toBe(head.commit);
+    await expect(lake.compactTable?.('taxi.trips', { minFiles: 1 })).rejects.toThrow(/minFiles must be an integer of at least 2/);
+    await expect(lake.compactTable?.('taxi.nope')).rejects.toMatchObject({ code: 'TABLE_NOT_FOUND' });
+    await expect(lake.compactTable?.('taxi.trips', { branch: 'nope' })).rejects.toMatchObject({ code: 'REF_NOT_FOUND' });
+  });
+
+  it('compacts on a branch without touching main', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    await appendBatches(3);
+    const main = await lake.getRef('main');
+    await lake.createBranch('tidy');
+    expect(await lake.compactTable?.('taxi.trips', { branch: 'tidy' })).toMatchObject({ outcome: 'compacted', filesAfter: 1 });
+    expect((await lake.getRef('main')).commit).toBe(main.commit);
+    expect((await tableFiles(backend, 'taxi.trips', 'main')).files).toHaveLength(3);
+    expect(await everything(lake, 'tidy')).toEqual(await everything(lake, 'main'));
+  });
+
+  it('drops its rewrite when another commit changes the table meanwhile, losing none of that commit', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    await appendBatches(3);
+    const config = backend.config;
+    const catalog = await openCatalog({ sqlitePath: path.join(config.home, 'catalog.db'), catalogName: config.catalogName });
+    const duck = await Duck.open({
+      memoryLimitBytes: config.duckdbMemoryLimitBytes,
+      threads: config.duckdbThreads,
+      tempDirectory: path.join(config.home, 'tmp', 'duckdb-test'),
+      allowedDirectories: [config.warehouse],
+    });
+    try {
+      const late = await writeFile(path.join(backend.dataDir, 'late.parquet'), rows(10_000, 50));
+      const result = await compactTable(
+        {
+          catalog,
+          io: localFileIO(),
+          // The other commit lands after compaction read the table and before it commits.
+          writer: async () => {
+            await lake.importData({ table: 'taxi.trips', source: late, branch: 'main' });
+            return duck;
+          },
+          targetFileSizeBytes: config.targetFileSizeBytes,
+          author: 'tests',
+        },
+        'taxi.trips',
+      );
+      expect(result).toMatchObject({ outcome: 'changed', filesBefore: 3, filesAfter: 3 });
+      expect(result.commit).toBeUndefined();
+      expect(Number((await lake.queryRows('SELECT count(*) AS n FROM taxi.trips'))[0]?.['n'])).toBe(350);
+      expect((await tableFiles(backend, 'taxi.trips')).files).toHaveLength(4);
+      // The rewrite's files were removed: only the live files remain in the table's data folder.
+      const dataDir = path.join(config.warehouse, 'taxi', 'trips', 'data');
+      const onDisk = (await fs.readdir(dataDir, { recursive: true })).filter((f) => f.endsWith('.parquet')).map((f) => path.join(dataDir, f));
+      expect(onDisk.sort()).toEqual((await tableFiles(backend, 'taxi.trips')).files.map((f) => f.path).sort());
+    } finally {
+      duck.close();
+      await catalog.close();
+    }
+  });
+});
