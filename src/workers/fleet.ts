@@ -68,13 +68,18 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     metrics: deps.metrics,
   });
   await workers.ready();
-  const janitorOptions = { stuckAfterMs: config.fleet.stuckAfterMs, quarantineMs: config.fleet.quarantineMs };
+  const janitorOptions = {
+    stuckAfterMs: config.fleet.stuckAfterMs,
+    quarantineMs: config.fleet.quarantineMs,
+    historyCompactFiles: config.fleet.historyCompactFiles,
+    mainBranch: config.fleet.targetBranch,
+  };
   const janitor =
     config.fleet.janitorIntervalMs > 0
       ? setInterval(() => {
           runJanitorOnce(deps, redis, keys, janitorOptions).then(
             (report) => {
-              if (report !== undefined && (report.failedRuns.length > 0 || report.resumedRuns.length > 0 || report.releasedLocks.length > 0 || report.deletedBranches.length > 0)) {
+              if (report !== undefined && (report.failedRuns.length > 0 || report.resumedRuns.length > 0 || report.releasedLocks.length > 0 || report.deletedBranches.length > 0 || report.compactedTables.length > 0)) {
                 deps.logger.info({ ...report }, 'janitor cleaned up');
               }
             },

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE } from '../shared/audits/index.js';
+import { TableNotFoundError } from '../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../shared/ledger/index.js';
 import type { Keys } from '../shared/redis/keys.js';
 import type { FleetDeps } from './processors/index.js';
@@ -10,6 +12,10 @@ export interface JanitorOptions {
   readonly stuckAfterMs: number;
   /** Quarantine branches of audit_failed runs are deleted this long after the run ended. */
   readonly quarantineMs: number;
+  /** Audit-history tables on main with at least this many data files are compacted (0: never). */
+  readonly historyCompactFiles: number;
+  /** The branch runs publish into, where the audit history lives. */
+  readonly mainBranch: string;
   readonly now?: () => number;
 }
 
@@ -19,6 +25,8 @@ export interface JanitorReport {
   /** Runs first in line that had no job (their table was never handed on) and got one. */
   readonly resumedRuns: string[];
   readonly deletedBranches: string[];
+  /** Audit-history tables rewritten into fewer files (one append per run adds a file to each). */
+  readonly compactedTables: Array<{ table: string; filesBefore: number; filesAfter: number }>;
 }
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
@@ -54,7 +62,7 @@ function idleMs(record: RunRecord, now: number): number {
  */
 export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, options: JanitorOptions): Promise<JanitorReport> {
   const now = options.now?.() ?? Date.now();
-  const report: JanitorReport = { releasedLocks: [], failedRuns: [], resumedRuns: [], deletedBranches: [] };
+  const report: JanitorReport = { releasedLocks: [], failedRuns: [], resumedRuns: [], deletedBranches: [], compactedTables: [] };
 
   for (const key of await scanKeys(redis, keys.waiting('*'))) {
     const table = key.slice(keys.waiting('').length);
@@ -91,8 +99,27 @@ export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, opti
     await deps.lakehouse.deleteBranch(branch.name, { ifExists: true });
     report.deletedBranches.push(branch.name);
   }
+  await compactHistory(deps, options, report);
   await deps.ledger.prune();
   return report;
+}
+
+/**
+ * Every publish appends a file to each audit-history table, and checks that read history
+ * (`not_already_loaded`, `volume_change`) scan them all: past the threshold, rewrite them on
+ * main. A publish appending meanwhile wins; the compaction waits for the next pass.
+ */
+async function compactHistory(deps: FleetDeps, options: JanitorOptions, report: JanitorReport): Promise<void> {
+  const compact = deps.lakehouse.compactTable?.bind(deps.lakehouse);
+  if (compact === undefined || options.historyCompactFiles === 0) return;
+  for (const table of [AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE]) {
+    try {
+      const result = await compact(table, { branch: options.mainBranch, minFiles: options.historyCompactFiles, message: `janitor: compact ${table}` });
+      if (result.outcome === 'compacted') report.compactedTables.push({ table, filesBefore: result.filesBefore, filesAfter: result.filesAfter });
+    } catch (error) {
+      if (!(error instanceof TableNotFoundError)) throw error;
+    }
+  }
 }
 
 /** Runs the janitor in at most one process at a time (a short Redis lease). */

@@ -56,6 +56,14 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
     const branches = json(await cli('--json', 'lake', 'branch', 'list', '--prefix', 'de')) as Array<{ name: string }>;
     expect(branches.map((b) => b.name)).toEqual(['dev']);
     expect(json(await cli('--json', 'lake', 'branch', 'delete', 'dev'))).toEqual({ name: 'dev', deleted: true });
+
+    json(await cli('--json', 'lake', 'import', 'taxi.trips', 'trips.parquet'));
+    const compacted = json(await cli('--json', 'lake', 'compact', 'taxi.trips')) as Record<string, unknown>;
+    expect(compacted).toMatchObject({ table: 'taxi.trips', outcome: 'compacted', rows: 50, filesBefore: 2, filesAfter: 1 });
+    expect(json(await cli('--json', 'lake', 'tables'))).toMatchObject([{ name: 'taxi.trips', rows: 50, files: 1 }]);
+    const again = await cli('lake', 'compact', 'taxi.trips');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('taxi.trips has 1 data file(s), fewer than 2: nothing to do');
   });
 
   it('exits 2 with a one-line message for bad input, 4 for a conflict, and explains itself with --help', async () => {
@@ -69,6 +77,8 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
       [['lake', 'import', 'taxi.trips', 'trips.parquet', '--mode', 'upsert'], 2, /argument 'upsert' is invalid/],
       [['lake', 'nonsense'], 2, /unknown command/],
       [['lake', 'log', '--limit', 'x'], 2, /expected a positive whole number/],
+      [['lake', 'compact', 'taxi.trips', '--min-files', '1'], 2, /--min-files must be at least 2, got 1/],
+      [['lake', 'compact', 'taxi.missing'], 2, /table taxi.missing does not exist at main/],
     ];
     for (const [args, code, message] of cases) {
       const result = await cli(...args);
@@ -83,5 +93,8 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--schema <policy>');
     expect(help.stdout).toContain('s3://bucket/prefix/*.parquet');
+    const compactHelp = await cli('lake', 'compact', '--help');
+    expect(compactHelp.stdout).toContain('--min-files <n>');
+    expect(compactHelp.stdout).toContain('Earlier commits still');
   });
 });

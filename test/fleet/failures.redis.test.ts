@@ -130,6 +130,35 @@ describe('failure handling (real Redis)', () => {
     expect(second.start).toBeGreaterThanOrEqual(first.end);
   });
 
+  it('lets the janitor compact the audit-history tables past the threshold, and history checks still see every load', async () => {
+    h = await startFleetHarness(redis.url, { env: { FLOODGATE_HISTORY_COMPACT_FILES: '3', FLOODGATE_JANITOR_INTERVAL_MS: '0' } });
+    const lake = h.backend.lakehouse;
+    const checks = [{ type: 'not_already_loaded' }];
+    const sources = await Promise.all([0, 1, 2].map((i) => writeFile(path.join(h!.backend.dataDir, `b${i}.parquet`), trips(10 + i))));
+    const publish = async (source: string, key: string) => (await h!.producer.waitForRun((await h!.producer.enqueue({ table: 'taxi.trips', source, checks, idempotencyKey: key })).runId, { timeoutMs: 60_000 })).status;
+    const count = async (table: string) => Number((await lake.queryRows(`SELECT count(*) AS n FROM ${table}`))[0]?.['n']);
+    const files = async (table: string) => (await lake.listTables('main')).find((t) => t.name === table)?.files;
+
+    expect(await publish(sources[0]!, 'k0')).toBe('published');
+    expect(await publish(sources[1]!, 'k1')).toBe('published');
+    expect((await h.fleet.janitor()).compactedTables).toEqual([]);
+    expect(await publish(sources[2]!, 'k2')).toBe('published');
+    const before = { results: await count('_floodgate.audit_results'), loaded: await count('_floodgate.loaded_files') };
+    expect(await files('_floodgate.audit_results')).toBe(3);
+
+    const report = await h.fleet.janitor();
+    expect(report.compactedTables).toEqual([
+      { table: '_floodgate.audit_results', filesBefore: 3, filesAfter: 1 },
+      { table: '_floodgate.loaded_files', filesBefore: 3, filesAfter: 1 },
+    ]);
+    expect({ results: await count('_floodgate.audit_results'), loaded: await count('_floodgate.loaded_files') }).toEqual(before);
+    expect(await files('_floodgate.loaded_files')).toBe(1);
+    expect(await count('taxi.trips')).toBe(33);
+    // Loading the first file again (a new idempotency key, so a new run) is caught from the compacted history.
+    expect(await publish(sources[0]!, 'k0-again')).toBe('audit_failed');
+    expect(await count('taxi.trips')).toBe(33);
+  });
+
   it('lets the janitor fail a stuck run and hand its table to the next run', async () => {
     h = await startFleetHarness(redis.url, { stages: [], env: { FLOODGATE_STUCK_AFTER_MS: '1000', FLOODGATE_JANITOR_INTERVAL_MS: '0' } });
     const source = await writeFile(path.join(h.backend.dataDir, 'a.parquet'), trips(5));

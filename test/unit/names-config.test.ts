@@ -48,6 +48,9 @@ describe('config', () => {
       /FLOODGATE_CATALOG_URL: .*FLOODGATE_TARGET_FILE_SIZE: not a byte size/,
     );
     expect(parseByteSize('1.5GB')).toBe(1_500_000_000);
+    expect(() => loadConfig({ FLOODGATE_HISTORY_COMPACT_FILES: '1' })).toThrow(/FLOODGATE_HISTORY_COMPACT_FILES: must be 0 \(never\) or at least 2/);
+    expect(loadConfig({}).fleet.historyCompactFiles).toBe(32);
+    expect(loadConfig({ FLOODGATE_HISTORY_COMPACT_FILES: '0' }).fleet.historyCompactFiles).toBe(0);
   });
 });
 

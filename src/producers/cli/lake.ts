@@ -25,7 +25,7 @@ function progressPrinter(out: Output): (progress: ImportProgress) => void {
 }
 
 export function lakeCommand(): Command {
-  const lake = new Command('lake').description('work with the lakehouse directly: branches, imports, queries, merges');
+  const lake = new Command('lake').description('work with the lakehouse directly: branches, imports, queries, merges, compaction');
   lake.addCommand(refCommands('branch'));
   lake.addCommand(refCommands('tag'));
   lake.addCommand(auditCommand());
@@ -140,6 +140,44 @@ export function lakeCommand(): Command {
         out.result(tables, () =>
           formatTable(tables.map((t) => ({ table: t.name, rows: t.rows, files: t.files ?? '-', size: formatBytes(t.bytes) }))),
         );
+      }),
+    );
+
+  lake
+    .command('compact <table>')
+    .description("rewrite a table's data files on a branch into as few as the target file size allows, as one commit that changes no row")
+    .addHelpText(
+      'after',
+      '\nEvery import adds at least one data file, and every query reads them all: compact tables that many small\n' +
+        'appends have built up (the janitor does this for the audit-history tables on its own). Earlier commits still\n' +
+        'read their own files. If another commit changes the table meanwhile, nothing is committed (exit 0, outcome "changed").\n' +
+        'Example: floodgate lake compact taxi.trips --min-files 16',
+    )
+    .option('--branch <branch>', 'branch whose table is rewritten', 'main')
+    .option('--min-files <n>', 'do nothing while the table has fewer data files than this', positiveInt, 2)
+    .option('-m, --message <message>', 'commit message')
+    .action(async (table: string, options: { branch: string; minFiles: number; message?: string }, command: Command) =>
+      withLakehouse(command, async (lakehouse, { out }) => {
+        if (lakehouse.compactTable === undefined) {
+          throw new InvalidInputError(`the ${lakehouse.backend} backend lays out its own data files; it has no compaction`);
+        }
+        if (options.minFiles < 2) throw new InvalidInputError(`--min-files must be at least 2, got ${options.minFiles}`);
+        out.progress(`compacting ${table} on ${options.branch}...`);
+        const started = Date.now();
+        const result = await lakehouse.compactTable(table, {
+          branch: options.branch,
+          minFiles: options.minFiles,
+          ...(options.message === undefined ? {} : { message: options.message }),
+        });
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        out.result(result, () => {
+          if (result.outcome === 'skipped') return `${table} has ${result.filesBefore} data file(s), fewer than ${options.minFiles}: nothing to do`;
+          if (result.outcome === 'changed') return `${table} changed on ${options.branch} while it was being compacted: nothing committed; try again`;
+          return (
+            `compacted ${result.table} on ${options.branch}: ${result.filesBefore} files (${formatBytes(result.bytesBefore)}) into ` +
+            `${result.filesAfter} (${formatBytes(result.bytesAfter)}), ${result.rows} rows, in ${seconds}s: commit ${result.commit ?? ''}`
+          );
+        });
       }),
     );
 

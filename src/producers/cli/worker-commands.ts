@@ -95,7 +95,10 @@ export function workerCommand(): Command {
 
 export function janitorCommand(): Command {
   return new Command('janitor')
-    .description('clean up once: give up on dead runs and free their tables, delete expired quarantine branches')
+    .description(
+      'clean up once: give up on dead runs and free their tables, delete expired quarantine branches, ' +
+        'and compact the audit-history tables once they have FLOODGATE_HISTORY_COMPACT_FILES data files',
+    )
     .action(async (_options: unknown, command: Command) => {
       const { config, out } = contextOf(command);
       const redisUrl = requireRedisUrl(config);
@@ -109,6 +112,7 @@ export function janitorCommand(): Command {
             `failed ${report.failedRuns.length} stuck run(s)${report.failedRuns.map((r) => `\n  ${r}`).join('')}`,
             `resumed ${report.resumedRuns.length} run(s) first in line without a job${report.resumedRuns.map((r) => `\n  ${r}`).join('')}`,
             `deleted ${report.deletedBranches.length} branch(es)${report.deletedBranches.map((b) => `\n  ${b}`).join('')}`,
+            `compacted ${report.compactedTables.length} history table(s)${report.compactedTables.map((c) => `\n  ${c.table}: ${c.filesBefore} files into ${c.filesAfter}`).join('')}`,
           ].join('\n'),
         );
       } finally {
