@@ -8,4 +8,5 @@ export const SUITES: Readonly<Record<string, () => Promise<Suite>>> = {
   lakehouse: async () => (await import('./lakehouse/suite.js')).lakehouseSuite,
   audits: async () => (await import('./audits/suite.js')).auditsSuite,
   fleet: async () => (await import('./fleet/suite.js')).fleetSuite,
+  history: async () => (await import('./history/suite.js')).historySuite,
 };
