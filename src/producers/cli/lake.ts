@@ -151,6 +151,8 @@ export function lakeCommand(): Command {
       '\nEvery import adds at least one data file, and every query reads them all: compact tables that many small\n' +
         'appends have built up (the janitor does this for the audit-history tables on its own). Earlier commits still\n' +
         'read their own files. If another commit changes the table meanwhile, nothing is committed (exit 0, outcome "changed").\n' +
+        'Like any direct commit to main, it counts as a change to the table: a run of that table audited before it\n' +
+        'cannot publish (conflict), so compact a data table while no run of it is in flight.\n' +
         'Example: floodgate lake compact taxi.trips --min-files 16',
     )
     .option('--branch <branch>', 'branch whose table is rewritten', 'main')
