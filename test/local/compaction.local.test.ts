@@ -84,6 +84,24 @@ describe('compacting a table (local backend)', () => {
     expect(await everything(lake, 'tidy')).toEqual(await everything(lake, 'main'));
   });
 
+  it('counts as a change to the table: a branch made before it cannot merge that table, and merges others', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    await appendBatches(2);
+    await lake.createBranch('run');
+    const more = await writeFile(path.join(backend.dataDir, 'more.parquet'), rows(5000, 10));
+    await lake.importData({ table: 'taxi.trips', source: more, branch: 'run' });
+    expect(await lake.compactTable?.('taxi.trips')).toMatchObject({ outcome: 'compacted' });
+    await expect(lake.merge('run', { into: 'main' })).rejects.toMatchObject({ code: 'MERGE_CONFLICT' });
+    expect(Number((await lake.queryRows('SELECT count(*) AS n FROM taxi.trips'))[0]?.['n'])).toBe(200);
+
+    await lake.createBranch('other');
+    await lake.importData({ table: 'taxi.zones', source: more, branch: 'other' });
+    await lake.importData({ table: 'taxi.trips', source: more, branch: 'main' });
+    expect(await lake.compactTable?.('taxi.trips')).toMatchObject({ outcome: 'compacted', filesBefore: 2 });
+    expect(await lake.merge('other', { into: 'main' })).toMatchObject({ changed: true, tables: ['taxi.zones'] });
+  });
+
   it('drops its rewrite when another commit changes the table meanwhile, losing none of that commit', async () => {
     backend = await openLocal();
     const lake = backend.lakehouse;
