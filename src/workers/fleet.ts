@@ -56,7 +56,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     logger: options.logger ?? noopLogger,
     metrics: options.metrics ?? noopMetrics,
     events: options.events ?? noopEvents,
-    options: { parkMs: config.fleet.parkMs, mainBranch: config.fleet.targetBranch },
+    options: {
+      parkMs: config.fleet.parkMs,
+      mainBranch: config.fleet.targetBranch,
+      compact: { files: config.fleet.compactFiles, smallerThanBytes: Math.floor(config.lakehouse.targetFileSizeBytes / 2) },
+    },
   };
   const workers = startWorkers({
     connection,

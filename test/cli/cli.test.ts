@@ -59,11 +59,11 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
 
     json(await cli('--json', 'lake', 'import', 'taxi.trips', 'trips.parquet'));
     const compacted = json(await cli('--json', 'lake', 'compact', 'taxi.trips')) as Record<string, unknown>;
-    expect(compacted).toMatchObject({ table: 'taxi.trips', outcome: 'compacted', rows: 50, filesBefore: 2, filesAfter: 1 });
+    expect(compacted).toMatchObject({ table: 'taxi.trips', outcome: 'compacted', rows: 50, filesBefore: 2, filesAfter: 1, filesRewritten: 2 });
     expect(json(await cli('--json', 'lake', 'tables'))).toMatchObject([{ name: 'taxi.trips', rows: 50, files: 1 }]);
-    const again = await cli('lake', 'compact', 'taxi.trips');
+    const again = await cli('lake', 'compact', 'taxi.trips', '--smaller-than', '1MB');
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('taxi.trips has 1 data file(s), fewer than 2: nothing to do');
+    expect(again.stdout).toContain('taxi.trips has fewer than 2 data files smaller than 1.0 MB (1 in all): nothing to do');
   });
 
   it('exits 2 with a one-line message for bad input, 4 for a conflict, and explains itself with --help', async () => {
@@ -79,6 +79,7 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
       [['lake', 'log', '--limit', 'x'], 2, /expected a positive whole number/],
       [['lake', 'compact', 'taxi.trips', '--min-files', '1'], 2, /--min-files must be at least 2, got 1/],
       [['lake', 'compact', 'taxi.missing'], 2, /table taxi.missing does not exist at main/],
+      [['lake', 'compact', 'taxi.trips', '--smaller-than', 'big'], 2, /expected a size like 64MB or 1GiB, got big/],
     ];
     for (const [args, code, message] of cases) {
       const result = await cli(...args);

@@ -130,6 +130,49 @@ describe('failure handling (real Redis)', () => {
     expect(second.start).toBeGreaterThanOrEqual(first.end);
   });
 
+  it('compacts a table of many small batches while its last run still holds it, and never once the lease is gone', async () => {
+    h = await startFleetHarness(redis.url, { env: { FLOODGATE_COMPACT_FILES: '3' } });
+    const harness = h;
+    const lake = harness.backend.lakehouse;
+    const publish = async (i: number) => {
+      const source = await writeFile(path.join(harness.backend.dataDir, `b${i}.parquet`), trips(10, i * 10));
+      const { runId } = await harness.producer.enqueue({ table: 'taxi.trips', source });
+      const run = await harness.producer.waitForRun(runId, { timeoutMs: 60_000 });
+      expect(run.status).toBe('published');
+      return runId;
+    };
+    const files = async () => (await lake.listTables('main')).find((t) => t.name === 'taxi.trips')?.files;
+    const compactions = async () => (await lake.log('main', { limit: 100 })).filter((c) => c.properties['floodgate.operation'] === 'compact');
+
+    await publish(0);
+    await publish(1);
+    expect(await files()).toBe(2);
+    const third = await publish(2);
+    expect(await files()).toBe(1);
+    const [compaction] = await compactions();
+    expect(compaction?.message).toBe(`compact taxi.trips after floodgate run ${third}`);
+    // The compaction is on main before the run ended: the run's end is the last thing it does.
+    const record = await harness.producer.getRun(third);
+    expect(Date.parse(compaction?.createdAt ?? '')).toBeLessThanOrEqual(Date.parse(record?.finishedAt ?? ''));
+    expect(Number((await lake.queryRows('SELECT count(*) AS n, sum(id) AS s FROM taxi.trips'))[0]?.['n'])).toBe(30);
+
+    // The lease is gone by the time a rewrite would commit: the fence reports it lost once main has
+    // three files (only the rewrite's check sees that; each publish's own check, before its merge, sees fewer).
+    const { locks } = harness.fleet.deps;
+    const holds = locks.holds.bind(locks);
+    let checks = 0;
+    locks.holds = async (lease) => {
+      checks++;
+      return ((await files()) ?? 0) >= 3 ? false : holds(lease);
+    };
+    await publish(3);
+    await publish(4);
+    expect(checks).toBe(3);
+    expect(await compactions()).toHaveLength(1);
+    expect(await files()).toBe(3);
+    expect(Number((await lake.queryRows('SELECT count(*) AS n FROM taxi.trips'))[0]?.['n'])).toBe(50);
+  });
+
   it('lets the janitor compact the audit-history tables past the threshold, and history checks still see every load', async () => {
     h = await startFleetHarness(redis.url, { env: { FLOODGATE_HISTORY_COMPACT_FILES: '3', FLOODGATE_JANITOR_INTERVAL_MS: '0' } });
     const lake = h.backend.lakehouse;

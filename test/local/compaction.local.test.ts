@@ -7,7 +7,9 @@ import { compactTable } from '../../src/shared/lakehouse/local/compact.js';
 import { Duck } from '../../src/shared/lakehouse/local/engine/duck.js';
 import { liveDataFiles, localFileIO, readTableMetadata } from '../../src/shared/lakehouse/local/iceberg/index.js';
 import { openLocal, type OpenedBackend } from '../support/backends.js';
-import { writeFile } from '../support/data.js';
+import { trips, writeFile } from '../support/data.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { runPythonJson } from '../support/python.js';
 
 const rows = (start: number, n: number, extra = '') =>
   `SELECT (range + ${start})::BIGINT AS id, 'zone-' || (range % 7) AS zone, (range % 100) / 4.0 AS fare${extra} FROM range(${n})`;
@@ -58,6 +60,52 @@ describe('compacting a table (local backend)', () => {
     expect(head?.id).toBe(result?.commit);
     expect(head?.properties).toMatchObject({ 'floodgate.operation': 'compact', 'floodgate.files-before': '6', 'floodgate.files-after': '1' });
     expect(await lake.listTables('main')).toEqual([expect.objectContaining({ name: 'taxi.trips', rows: 600, files: 1 })]);
+  });
+
+  it('rewrites only files under smallerThanBytes, keeping the others in place; PyIceberg and DuckDB read the result', async () => {
+    backend = await openLocal({ env: { FLOODGATE_TARGET_FILE_SIZE: '300KB' } });
+    const lake = backend.lakehouse;
+    const big = await writeFile(path.join(backend.dataDir, 'big.parquet'), trips(400_000));
+    const imported = await lake.importData({ table: 'taxi.trips', source: big, branch: 'main' });
+    expect(imported.files).toBeGreaterThanOrEqual(3);
+    for (let i = 0; i < 3; i++) {
+      const small = await writeFile(path.join(backend.dataDir, `s${i}.parquet`), trips(50, 1_000_000 + i * 50));
+      await lake.importData({ table: 'taxi.trips', source: small, branch: 'main' });
+    }
+    const totals = () => lake.queryRows('SELECT count(*) AS n, sum(id) AS s, count(DISTINCT id) AS d, sum(fare) AS f FROM taxi.trips');
+    const expected = await totals();
+    const { files } = await tableFiles(backend, 'taxi.trips');
+    const importFiles = files.filter((f) => f.recordCount > 150).sort((a, b) => a.fileSizeInBytes - b.fileSizeInBytes);
+    // The import's smallest file (its remainder) and the three appends are rewritten; the import's other files stay.
+    // (How DuckDB splits the import into files varies with thread timing, so the counts are read, not assumed.)
+    const threshold = (importFiles[0]?.fileSizeInBytes ?? 0) + 1;
+    const chosen = files.filter((f) => f.fileSizeInBytes < threshold);
+    const kept = files.filter((f) => f.fileSizeInBytes >= threshold).map((f) => f.path);
+    expect(chosen.length).toBeGreaterThanOrEqual(4);
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+
+    const result = await lake.compactTable?.('taxi.trips', { smallerThanBytes: threshold });
+    expect(result).toMatchObject({ outcome: 'compacted', filesRewritten: chosen.length, filesBefore: files.length, rows: 400_150 });
+    const after = await tableFiles(backend, 'taxi.trips');
+    const added = after.files.filter((f) => !files.some((old) => old.path === f.path));
+    expect(added.length).toBeGreaterThanOrEqual(1);
+    expect(after.files.map((f) => f.path).sort()).toEqual([...kept, ...added.map((f) => f.path)].sort());
+    expect(result?.filesAfter).toBe(after.files.length);
+    expect(after.metadata.snapshots.at(-1)?.summary).toMatchObject({
+      operation: 'replace',
+      'deleted-data-files': String(chosen.length),
+      'added-data-files': String(added.length),
+      'total-records': '400150',
+    });
+    expect(await totals()).toEqual(expected);
+    expect(await lake.compactTable?.('taxi.trips', { smallerThanBytes: threshold })).toMatchObject({ outcome: 'skipped', filesRewritten: 0 });
+
+    const script = await fs.readFile(path.join(REPO_ROOT, 'test', 'local', 'read_published.py'), 'utf8');
+    const read = await runPythonJson<{ tables: Record<string, { rows: number; sum: number; duckdb_rows: number; duckdb_sum: number; filtered_rows: number }> }>(script, [
+      JSON.stringify({ uri: `sqlite:///${path.join(backend.config.home, 'catalog.db')}`, tables: [{ name: 'taxi.trips', filter_column: 'id', filter_min: 1_000_000 }] }),
+    ]);
+    const sum = Number(expected[0]?.['s']);
+    expect(read.tables['taxi.trips']).toMatchObject({ rows: 400_150, sum, duckdb_rows: 400_150, duckdb_sum: sum, filtered_rows: 150 });
   });
 
   it('leaves a table with fewer files than minFiles alone, and refuses a bad minFiles', async () => {

@@ -51,6 +51,8 @@ describe('config', () => {
     expect(() => loadConfig({ FLOODGATE_HISTORY_COMPACT_FILES: '1' })).toThrow(/FLOODGATE_HISTORY_COMPACT_FILES: must be 0 \(never\) or at least 2/);
     expect(loadConfig({}).fleet.historyCompactFiles).toBe(32);
     expect(loadConfig({ FLOODGATE_HISTORY_COMPACT_FILES: '0' }).fleet.historyCompactFiles).toBe(0);
+    expect(() => loadConfig({ FLOODGATE_COMPACT_FILES: '-3' })).toThrow(/FLOODGATE_COMPACT_FILES: must be 0 \(never\) or at least 2/);
+    expect(loadConfig({}).fleet.compactFiles).toBe(64);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { parseByteSize } from '../../shared/config/index.js';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { ImportProgress } from '../../shared/lakehouse/lakehouse.js';
 import { withLakehouse } from './context.js';
@@ -10,6 +11,14 @@ function positiveInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidInputError(`expected a positive whole number, got ${value}`);
   return parsed;
+}
+
+function byteSize(value: string): number {
+  try {
+    return parseByteSize(value);
+  } catch {
+    throw new InvalidInputError(`expected a size like 64MB or 1GiB, got ${value}`);
+  }
 }
 
 function progressPrinter(out: Output): (progress: ImportProgress) => void {
@@ -156,9 +165,10 @@ export function lakeCommand(): Command {
         'Example: floodgate lake compact taxi.trips --min-files 16',
     )
     .option('--branch <branch>', 'branch whose table is rewritten', 'main')
-    .option('--min-files <n>', 'do nothing while the table has fewer data files than this', positiveInt, 2)
+    .option('--min-files <n>', 'do nothing while the table has fewer data files to rewrite than this', positiveInt, 2)
+    .option('--smaller-than <size>', 'rewrite only data files smaller than this (e.g. 64MB); default: all', byteSize)
     .option('-m, --message <message>', 'commit message')
-    .action(async (table: string, options: { branch: string; minFiles: number; message?: string }, command: Command) =>
+    .action(async (table: string, options: { branch: string; minFiles: number; smallerThan?: number; message?: string }, command: Command) =>
       withLakehouse(command, async (lakehouse, { out }) => {
         if (lakehouse.compactTable === undefined) {
           throw new InvalidInputError(`the ${lakehouse.backend} backend lays out its own data files; it has no compaction`);
@@ -169,15 +179,20 @@ export function lakeCommand(): Command {
         const result = await lakehouse.compactTable(table, {
           branch: options.branch,
           minFiles: options.minFiles,
+          ...(options.smallerThan === undefined ? {} : { smallerThanBytes: options.smallerThan }),
           ...(options.message === undefined ? {} : { message: options.message }),
         });
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         out.result(result, () => {
-          if (result.outcome === 'skipped') return `${table} has ${result.filesBefore} data file(s), fewer than ${options.minFiles}: nothing to do`;
+          if (result.outcome === 'skipped') {
+            const which = options.smallerThan === undefined ? '' : ` smaller than ${formatBytes(options.smallerThan)}`;
+            return `${table} has fewer than ${options.minFiles} data files${which} (${result.filesBefore} in all): nothing to do`;
+          }
           if (result.outcome === 'changed') return `${table} changed on ${options.branch} while it was being compacted: nothing committed; try again`;
           return (
-            `compacted ${result.table} on ${options.branch}: ${result.filesBefore} files (${formatBytes(result.bytesBefore)}) into ` +
-            `${result.filesAfter} (${formatBytes(result.bytesAfter)}), ${result.rows} rows, in ${seconds}s: commit ${result.commit ?? ''}`
+            `compacted ${result.table} on ${options.branch}: rewrote ${result.filesRewritten} of ${result.filesBefore} files; ` +
+            `${result.filesAfter} now (${formatBytes(result.bytesBefore)} before, ${formatBytes(result.bytesAfter)} after), ` +
+            `${result.rows} rows, in ${seconds}s: commit ${result.commit ?? ''}`
           );
         });
       }),

@@ -66,6 +66,7 @@ const envSchema = z.object({
   FLOODGATE_QUARANTINE_DAYS: z.coerce.number().min(0).max(3650).default(7),
   FLOODGATE_JANITOR_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   FLOODGATE_HISTORY_COMPACT_FILES: z.coerce.number().int().refine((n) => n === 0 || n >= 2, 'must be 0 (never) or at least 2').default(32),
+  FLOODGATE_COMPACT_FILES: z.coerce.number().int().refine((n) => n === 0 || n >= 2, 'must be 0 (never) or at least 2').default(64),
   FLOODGATE_API_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   FLOODGATE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   FLOODGATE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -154,6 +155,11 @@ export interface FleetSettings {
   readonly janitorIntervalMs: number;
   /** The janitor compacts an audit-history table once it has this many data files (0: never). */
   readonly historyCompactFiles: number;
+  /**
+   * A publish that leaves its table with this many data files under half the target file size
+   * rewrites them, still holding the table (0: never).
+   */
+  readonly compactFiles: number;
   /** The branch runs are branched from and published into (default `main`). */
   readonly targetBranch: string;
 }
@@ -242,6 +248,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     quarantineMs: Math.round(e.FLOODGATE_QUARANTINE_DAYS * 86_400_000),
     janitorIntervalMs: e.FLOODGATE_JANITOR_INTERVAL_MS,
     historyCompactFiles: e.FLOODGATE_HISTORY_COMPACT_FILES,
+    compactFiles: e.FLOODGATE_COMPACT_FILES,
     targetBranch: e.FLOODGATE_TARGET_BRANCH,
   };
   const api: ApiSettings = {

@@ -126,11 +126,15 @@ export interface MergeResult {
 export interface CompactOptions {
   /** The branch whose table version is rewritten, as one commit on it; default `main`. */
   readonly branch?: string;
-  /** Nothing is rewritten while the table has fewer live data files than this; default 2. */
+  /** Only live data files smaller than this many bytes are rewritten (larger ones stay as they are); default: all. */
+  readonly smallerThanBytes?: number;
+  /** Nothing is rewritten while the table has fewer such files than this; default 2. */
   readonly minFiles?: number;
   readonly message?: string;
   readonly author?: string;
   readonly signal?: AbortSignal;
+  /** Runs after the rewrite, right before the commit, only when there is one to make; throwing cancels it (a fencing check). */
+  readonly beforeCommit?: () => Promise<void>;
 }
 
 export interface CompactResult {
@@ -138,15 +142,18 @@ export interface CompactResult {
   /** The new head of the branch, when the table was rewritten. */
   readonly commit?: string;
   /**
-   * `compacted`; `skipped` when the table had fewer than `minFiles` files; `changed` when another
+   * `compacted`; `skipped` when the table had fewer than `minFiles` files to rewrite; `changed` when another
    * commit changed the table meanwhile (nothing was committed; the next pass tries again).
    */
   readonly outcome: 'compacted' | 'skipped' | 'changed';
+  /** Rows, files and bytes of the table (all its live files, rewritten or not). */
   readonly rows: number;
   readonly filesBefore: number;
   readonly filesAfter: number;
   readonly bytesBefore: number;
   readonly bytesAfter: number;
+  /** How many of the files were rewritten. */
+  readonly filesRewritten: number;
 }
 
 export interface TableInfo {

@@ -27,6 +27,8 @@ export interface FleetOptions {
   readonly parkMs: number;
   /** Where `main` is published (the target of every merge). */
   readonly mainBranch: string;
+  /** After a publish, the table's data files smaller than `smallerThanBytes` are compacted once there are `files` of them (0: never). */
+  readonly compact: { readonly files: number; readonly smallerThanBytes: number };
 }
 
 export interface FleetDeps {

@@ -12,10 +12,10 @@ import { requireRef } from './refs.js';
 export type CompactDeps = Pick<ImporterDeps, 'catalog' | 'io' | 'writer' | 'targetFileSizeBytes' | 'author'>;
 
 /**
- * Compaction: the table version on the branch is read through its current schema (columns
- * matched by field id, so evolved tables keep every value) and written again as files of the
- * target size, then committed as an Iceberg `replace` snapshot with a compare-and-swap on the
- * version that was read. If anything else committed to the table meanwhile, the rewrite is
+ * Compaction: the table version's live files (or those smaller than `smallerThanBytes`) are read
+ * through its current schema (columns matched by field id, so evolved tables keep every value)
+ * and written again as files of the target size, then committed as an Iceberg `replace`
+ * snapshot, which keeps every other file, with a compare-and-swap on the version that was read. If anything else committed to the table meanwhile, the rewrite is
  * dropped (never retried on top: it would lose the other commit's rows) and `changed` returned.
  * Old files stay, so earlier commits still read; nothing is expired.
  */
@@ -25,21 +25,24 @@ export async function compactTable(deps: CompactDeps, tableName: string, options
   const minFiles = options.minFiles ?? 2;
   if (!Number.isSafeInteger(minFiles) || minFiles < 2) throw new InvalidInputError(`minFiles must be an integer of at least 2, got ${minFiles}`);
 
+  const smallerThan = options.smallerThanBytes ?? Number.POSITIVE_INFINITY;
+  if (!(smallerThan > 0)) throw new InvalidInputError(`smallerThanBytes must be positive, got ${smallerThan}`);
+
   const head = await requireRef(deps.catalog, branch, 'branch');
   const pointer = await deps.catalog.tableAt(head.commitId, table.qualified);
   if (pointer === undefined) throw new TableNotFoundError(table.qualified, branch);
   const metadata = await readTableMetadata(deps.io, pointer.metadataLocation);
   const files = await liveDataFiles(deps.io, metadata);
+  const chosen = files.filter((f) => f.fileSizeInBytes < smallerThan);
   const before = {
     table: table.qualified,
     rows: files.reduce((sum, f) => sum + f.recordCount, 0),
     filesBefore: files.length,
     bytesBefore: files.reduce((sum, f) => sum + f.fileSizeInBytes, 0),
   };
-  const select = tableScanSql({ files: files.map((f) => f.path), fields: currentSchema(metadata).fields, singleSchema: metadata.schemas.length === 1 });
-  if (files.length < minFiles || select === undefined) {
-    return { ...before, outcome: 'skipped', filesAfter: files.length, bytesAfter: before.bytesBefore };
-  }
+  const unchanged = { ...before, filesAfter: files.length, bytesAfter: before.bytesBefore, filesRewritten: 0 };
+  const select = tableScanSql({ files: chosen.map((f) => f.path), fields: currentSchema(metadata).fields, singleSchema: metadata.schemas.length === 1 });
+  if (chosen.length < minFiles || select === undefined) return { ...unchanged, outcome: 'skipped' };
 
   const written = await writeDataFiles({
     duck: await deps.writer(),
@@ -51,39 +54,53 @@ export async function compactTable(deps: CompactDeps, tableName: string, options
     targetFileSizeBytes: deps.targetFileSizeBytes,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
+  const chosenRows = chosen.reduce((sum, f) => sum + f.recordCount, 0);
+  const chosenBytes = chosen.reduce((sum, f) => sum + f.fileSizeInBytes, 0);
   const dropWritten = async () => {
     const folders = new Set(written.dataFiles.map((f) => path.dirname(f.path)));
     await Promise.all([...folders].map((folder) => fs.rm(folder, { recursive: true, force: true })));
   };
-  if (written.rows !== before.rows) {
+  if (written.rows !== chosenRows) {
     await dropWritten();
-    throw new InvalidInputError(`compacting ${table.qualified} read ${written.rows} rows where its files hold ${before.rows}; nothing was committed`);
+    throw new InvalidInputError(`compacting ${table.qualified} read ${written.rows} rows where its files hold ${chosenRows}; nothing was committed`);
   }
+  const filesAfter = files.length - chosen.length + written.dataFiles.length;
   try {
+    // Stopped, or the caller's claim is gone, after the rewrite: commit nothing.
+    options.signal?.throwIfAborted();
+    await options.beforeCommit?.();
     const next = await commitSnapshot({
       io: deps.io,
       metadata,
       metadataLocation: pointer.metadataLocation,
       operation: 'replace',
       addedFiles: written.dataFiles,
-      summary: { 'floodgate.compacted-files': String(files.length) },
+      replacedFiles: chosen.map((f) => f.path),
+      summary: { 'floodgate.compacted-files': String(chosen.length) },
     });
     const commit = await deps.catalog.commitToBranch({
       branch,
       changes: [{ table: table.qualified, metadataLocation: next.metadataLocation, basedOn: pointer.metadataLocation }],
-      message: options.message ?? `compact ${table.qualified}: ${files.length} data files into ${written.dataFiles.length}`,
+      message: options.message ?? `compact ${table.qualified}: ${chosen.length} data files into ${written.dataFiles.length}`,
       author: options.author ?? deps.author,
       properties: {
         'floodgate.operation': 'compact',
         'floodgate.table': table.qualified,
         'floodgate.files-before': String(files.length),
-        'floodgate.files-after': String(written.dataFiles.length),
+        'floodgate.files-after': String(filesAfter),
       },
     });
-    return { ...before, outcome: 'compacted', commit: commit.id, filesAfter: written.dataFiles.length, bytesAfter: written.bytes };
+    return {
+      ...before,
+      outcome: 'compacted',
+      commit: commit.id,
+      filesAfter,
+      bytesAfter: before.bytesBefore - chosenBytes + written.bytes,
+      filesRewritten: chosen.length,
+    };
   } catch (error) {
     await dropWritten();
-    if (error instanceof TableChangedError) return { ...before, outcome: 'changed', filesAfter: files.length, bytesAfter: before.bytesBefore };
+    if (error instanceof TableChangedError) return { ...unchanged, outcome: 'changed' };
     throw error;
   }
 }

@@ -33,6 +33,8 @@ export interface CommitSnapshotInput {
   /** overwrite replaces all live data files with the added ones; replace does too, for files holding the same rows. */
   operation: 'append' | 'overwrite' | 'replace';
   addedFiles: DataFileInput[];
+  /** replace only: the live files the added ones stand in for (default: every live file); the rest stay. */
+  replacedFiles?: readonly string[];
   /** Extra snapshot summary properties; the computed ones win on a clash. */
   summary?: Record<string, string>;
   /** Milliseconds since the epoch; defaults to now. */
@@ -113,6 +115,47 @@ async function parentTotals(io: FileIO, parent: Snapshot | undefined, manifests:
   };
 }
 
+/**
+ * Marks the `replaced` live files DELETED and keeps every other live file: manifests holding
+ * none of them are carried over unchanged, the others rewritten with their remaining files as
+ * EXISTING (original snapshot and sequence numbers). Returns the replaced entries.
+ */
+async function replaceSome(
+  io: FileIO,
+  parentManifests: readonly ManifestFileRecord[],
+  replaced: ReadonlySet<string>,
+  snapshotId: number,
+  write: (entries: ManifestEntryRecord[]) => Promise<void>,
+  carry: (manifest: ManifestFileRecord) => void,
+): Promise<ManifestEntryRecord[]> {
+  const removed: ManifestEntryRecord[] = [];
+  for (const manifest of parentManifests.filter(hasLiveFiles)) {
+    const live = (await readManifestEntries(io, manifest)).filter((entry) => entry.status !== ENTRY_STATUS.deleted);
+    if (!live.some((entry) => replaced.has(entry.data_file.file_path))) {
+      carry(manifest);
+      continue;
+    }
+    const rewritten = live.map((entry): ManifestEntryRecord => {
+      const gone = replaced.has(entry.data_file.file_path);
+      if (gone) removed.push(entry);
+      return {
+        status: gone ? ENTRY_STATUS.deleted : ENTRY_STATUS.existing,
+        snapshot_id: gone ? snapshotId : entry.snapshot_id,
+        sequence_number: entry.sequence_number,
+        file_sequence_number: entry.file_sequence_number,
+        data_file: normalizeDataFile(entry.data_file),
+      };
+    });
+    await write(rewritten);
+  }
+  if (removed.length !== replaced.size) {
+    const found = new Set(removed.map((entry) => entry.data_file.file_path));
+    const missing = [...replaced].filter((file) => !found.has(file));
+    throw new InvalidInputError(`cannot replace ${missing.length} file(s) that are not live in the table, e.g. ${missing[0] ?? ''}`);
+  }
+  return removed;
+}
+
 export async function commitSnapshot(input: CommitSnapshotInput): Promise<{ metadata: TableMetadata; metadataLocation: string }> {
   const { io, metadata: base, operation, addedFiles } = input;
   validateFiles(addedFiles);
@@ -153,6 +196,8 @@ export async function commitSnapshot(input: CommitSnapshotInput): Promise<{ meta
   let removed = totalsOf([]);
   if (operation === 'append') {
     manifests.push(...parentManifests.filter(hasLiveFiles));
+  } else if (operation === 'replace' && input.replacedFiles !== undefined) {
+    removed = totalsOf(await replaceSome(io, parentManifests, new Set(input.replacedFiles), snapshotId, write, (m) => manifests.push(m)));
   } else {
     const live = await liveEntries(io, parentManifests);
     removed = totalsOf(live);
