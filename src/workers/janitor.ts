@@ -115,7 +115,9 @@ async function compactHistory(deps: FleetDeps, options: JanitorOptions, report: 
   for (const table of [AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE]) {
     try {
       const result = await compact(table, { branch: options.mainBranch, minFiles: options.historyCompactFiles, message: `janitor: compact ${table}` });
-      if (result.outcome === 'compacted') report.compactedTables.push({ table, filesBefore: result.filesBefore, filesAfter: result.filesAfter });
+      if (result.outcome !== 'compacted') continue;
+      deps.metrics.tableCompacted(table, 'janitor', result.filesRewritten);
+      report.compactedTables.push({ table, filesBefore: result.filesBefore, filesAfter: result.filesAfter });
     } catch (error) {
       if (!(error instanceof TableNotFoundError)) throw error;
     }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StorageUnavailableError } from '../../src/shared/lakehouse/errors.js';
 import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
+import { noopMetrics } from '../../src/shared/observability/ports.js';
 import { startFleetHarness, type FleetHarness } from '../support/fleet.js';
 import { trips, writeFile } from '../support/data.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -131,7 +132,9 @@ describe('failure handling (real Redis)', () => {
   });
 
   it('compacts a table of many small batches while its last run still holds it, and never once the lease is gone', async () => {
-    h = await startFleetHarness(redis.url, { env: { FLOODGATE_COMPACT_FILES: '3' } });
+    const compacted: string[] = [];
+    const metrics = { ...noopMetrics, tableCompacted: (table: string, by: string, files: number) => compacted.push(`${table} by ${by}: ${files}`) };
+    h = await startFleetHarness(redis.url, { env: { FLOODGATE_COMPACT_FILES: '3' }, metrics });
     const harness = h;
     const lake = harness.backend.lakehouse;
     const publish = async (i: number) => {
@@ -151,6 +154,7 @@ describe('failure handling (real Redis)', () => {
     expect(await files()).toBe(1);
     const [compaction] = await compactions();
     expect(compaction?.message).toBe(`compact taxi.trips after floodgate run ${third}`);
+    expect(compacted).toEqual(['taxi.trips by publish: 3']);
     // The compaction is on main before the run ended: the run's end is the last thing it does.
     const record = await harness.producer.getRun(third);
     expect(Date.parse(compaction?.createdAt ?? '')).toBeLessThanOrEqual(Date.parse(record?.finishedAt ?? ''));
@@ -169,12 +173,15 @@ describe('failure handling (real Redis)', () => {
     await publish(4);
     expect(checks).toBe(3);
     expect(await compactions()).toHaveLength(1);
+    expect(compacted).toHaveLength(1);
     expect(await files()).toBe(3);
     expect(Number((await lake.queryRows('SELECT count(*) AS n FROM taxi.trips'))[0]?.['n'])).toBe(50);
   });
 
   it('lets the janitor compact the audit-history tables past the threshold, and history checks still see every load', async () => {
-    h = await startFleetHarness(redis.url, { env: { FLOODGATE_HISTORY_COMPACT_FILES: '3', FLOODGATE_JANITOR_INTERVAL_MS: '0' } });
+    const compacted: string[] = [];
+    const metrics = { ...noopMetrics, tableCompacted: (table: string, by: string, files: number) => compacted.push(`${table} by ${by}: ${files}`) };
+    h = await startFleetHarness(redis.url, { env: { FLOODGATE_HISTORY_COMPACT_FILES: '3', FLOODGATE_JANITOR_INTERVAL_MS: '0' }, metrics });
     const lake = h.backend.lakehouse;
     const checks = [{ type: 'not_already_loaded' }];
     const sources = await Promise.all([0, 1, 2].map((i) => writeFile(path.join(h!.backend.dataDir, `b${i}.parquet`), trips(10 + i))));
@@ -194,6 +201,7 @@ describe('failure handling (real Redis)', () => {
       { table: '_floodgate.audit_results', filesBefore: 3, filesAfter: 1 },
       { table: '_floodgate.loaded_files', filesBefore: 3, filesAfter: 1 },
     ]);
+    expect(compacted).toEqual(['_floodgate.audit_results by janitor: 3', '_floodgate.loaded_files by janitor: 3']);
     expect({ results: await count('_floodgate.audit_results'), loaded: await count('_floodgate.loaded_files') }).toEqual(before);
     expect(await files('_floodgate.loaded_files')).toBe(1);
     expect(await count('taxi.trips')).toBe(33);

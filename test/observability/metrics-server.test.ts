@@ -19,6 +19,7 @@ describe('the workers\' metrics server', () => {
     metrics.lockParked('publish');
     metrics.lockWait(0.2);
     metrics.publishConflict('taxi.trips');
+    metrics.tableCompacted('taxi.trips', 'publish', 64);
     metrics.prefectDelivery('dropped', 3);
     server = await startMetricsServer({ registry, port: 0, ready: async () => true });
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
@@ -39,6 +40,8 @@ describe('the workers\' metrics server', () => {
       'floodgate_jobs_parked_total{stage="write"} 0',
       'floodgate_lock_wait_seconds_count 1',
       'floodgate_publish_conflicts_total{table="taxi.trips"} 1',
+      'floodgate_compactions_total{table="taxi.trips",by="publish"} 1',
+      'floodgate_compacted_files_total{table="taxi.trips",by="publish"} 64',
       'floodgate_prefect_deliveries_total{outcome="dropped"} 3',
       'floodgate_prefect_deliveries_total{outcome="failed"} 0',
     ]) {

@@ -22,6 +22,8 @@ export interface Metrics {
   lockParked(stage: string): void;
   lockWait(seconds: number): void;
   publishConflict(table: string): void;
+  /** A table rewritten into fewer data files, by the publish stage (`publish`) or the janitor (`janitor`). */
+  tableCompacted(table: string, by: 'publish' | 'janitor', filesRewritten: number): void;
   /** Prefect deliveries: `sent`, `retried`, `failed` (gave up) or `dropped` (buffer full). */
   prefectDelivery(outcome: 'sent' | 'retried' | 'failed' | 'dropped', count?: number): void;
 }
@@ -63,6 +65,7 @@ export const noopMetrics: Metrics = {
   lockParked: () => {},
   lockWait: () => {},
   publishConflict: () => {},
+  tableCompacted: () => {},
   prefectDelivery: () => {},
 };
 

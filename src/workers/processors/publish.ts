@@ -59,6 +59,7 @@ async function compactIfDue(deps: FleetDeps, lease: Lease, signal: AbortSignal):
       },
     });
     if (result.outcome === 'compacted') {
+      deps.metrics.tableCompacted(table, 'publish', result.filesRewritten);
       deps.logger.info({ runId, table, filesRewritten: result.filesRewritten, filesAfter: result.filesAfter, commit: result.commit }, 'table compacted');
     }
   } catch (error) {

@@ -11,6 +11,8 @@ export const METRIC_NAMES = Object.freeze({
   lockWait: 'floodgate_lock_wait_seconds',
   jobsParked: 'floodgate_jobs_parked_total',
   publishConflicts: 'floodgate_publish_conflicts_total',
+  compactions: 'floodgate_compactions_total',
+  compactedFiles: 'floodgate_compacted_files_total',
   prefectDeliveries: 'floodgate_prefect_deliveries_total',
   queueJobs: 'floodgate_queue_jobs',
   queueOldestWaitingAge: 'floodgate_queue_oldest_waiting_age_seconds',

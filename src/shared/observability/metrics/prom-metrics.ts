@@ -52,6 +52,18 @@ export function createPromMetrics(registry: Registry): Metrics {
     labelNames: ['table'],
     registers,
   });
+  const compactions = new Counter({
+    name: METRIC_NAMES.compactions,
+    help: 'Tables rewritten into fewer data files, by table and by whom (publish: after a run, janitor: the audit history).',
+    labelNames: ['table', 'by'],
+    registers,
+  });
+  const compactedFiles = new Counter({
+    name: METRIC_NAMES.compactedFiles,
+    help: 'Data files replaced by compactions, by table and by whom.',
+    labelNames: ['table', 'by'],
+    registers,
+  });
   const prefect = new Counter({
     name: METRIC_NAMES.prefectDeliveries,
     help: 'Prefect deliveries, by outcome: sent, retried, failed (gave up) or dropped (buffer full).',
@@ -74,6 +86,10 @@ export function createPromMetrics(registry: Registry): Metrics {
     lockParked: (stage) => parked.inc({ stage }),
     lockWait: (seconds) => lockWait.observe(Math.max(0, seconds)),
     publishConflict: (table) => conflicts.inc({ table }),
+    tableCompacted: (table, by, filesRewritten) => {
+      compactions.inc({ table, by });
+      compactedFiles.inc({ table, by }, Math.max(0, filesRewritten));
+    },
     prefectDelivery: (outcome, count = 1) => prefect.inc({ outcome }, Math.max(0, count)),
   };
 }
