@@ -89,32 +89,40 @@ export async function recordAuditHistory(input: RecordAuditHistoryInput): Promis
     run_passed: report.passed,
     rows_added: report.rowsAdded,
   });
-  let commit = (await lakehouse.getRef(branch)).commit;
-  if (report.checks.length > 0 && input.skip?.results !== true) {
-    const appended = await lakehouse.appendRecords({
-      table: AUDIT_RESULTS_TABLE,
-      branch,
-      records: report.checks.map((check) => resultRecord(run, check)),
-      message: `audit history of ${report.table} (run ${runId})`,
-      properties,
-      ...author,
-    });
-    commit = appended.commit;
-  }
   const fingerprints = [...new Set(report.fingerprints)];
-  if (fingerprints.length > 0 && input.skip?.loadedFiles !== true) {
-    const loadedAt = input.recordedAt ?? new Date();
-    const appended = await lakehouse.appendRecords({
-      table: LOADED_FILES_TABLE,
-      branch,
-      records: fingerprints.map((fingerprint) =>
-        historyRecord({ table_name: report.table, fingerprint, run_id: runId, commit_id: report.commit, branch, loaded_at: loadedAt, published }),
-      ),
-      message: `source files of ${report.table} (run ${runId})`,
-      properties,
-      ...author,
-    });
-    commit = appended.commit;
+  const loadedAt = input.recordedAt ?? new Date();
+  // Two tables, two commits: made at once (each commits with a compare-and-swap on its own table).
+  const appends: Array<Promise<unknown>> = [];
+  if (report.checks.length > 0 && input.skip?.results !== true) {
+    appends.push(
+      lakehouse.appendRecords({
+        table: AUDIT_RESULTS_TABLE,
+        branch,
+        records: report.checks.map((check) => resultRecord(run, check)),
+        message: `audit history of ${report.table} (run ${runId})`,
+        properties,
+        ...author,
+      }),
+    );
   }
+  if (fingerprints.length > 0 && input.skip?.loadedFiles !== true) {
+    appends.push(
+      lakehouse.appendRecords({
+        table: LOADED_FILES_TABLE,
+        branch,
+        records: fingerprints.map((fingerprint) =>
+          historyRecord({ table_name: report.table, fingerprint, run_id: runId, commit_id: report.commit, branch, loaded_at: loadedAt, published }),
+        ),
+        message: `source files of ${report.table} (run ${runId})`,
+        properties,
+        ...author,
+      }),
+    );
+  }
+  // allSettled: when one fails, the other has still finished (or failed) before the error is reported.
+  const settled = await Promise.allSettled(appends);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const commit = (await lakehouse.getRef(branch)).commit;
   return { commit, results: report.checks.length, loadedFiles: fingerprints.length };
 }
