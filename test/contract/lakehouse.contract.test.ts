@@ -343,6 +343,25 @@ for (const harness of selectedBackends(process.env['BACKENDS'])) {
       ]);
     });
 
+    it('compacts a table without changing a row, or says it has no compaction', async () => {
+      const lake = backend.lakehouse;
+      if (lake.compactTable === undefined) {
+        // A backend that lays out its own files (Bauplan) has none; the fleet then never asks for one.
+        expect(lake.backend).toBe('bauplan');
+        return;
+      }
+      for (const [i, n] of [12, 7, 5].entries()) {
+        await writeFile(file(`c${i}.parquet`), trips(n, i * 100));
+        await lake.importData({ table: 'taxi.trips', source: file(`c${i}.parquet`), branch: 'main' });
+      }
+      const rows = () => lake.queryRows('SELECT * FROM taxi.trips ORDER BY id');
+      const before = await rows();
+      expect(await lake.compactTable('taxi.trips', { minFiles: 4 })).toMatchObject({ outcome: 'skipped', filesBefore: 3 });
+      expect(await lake.compactTable('taxi.trips')).toMatchObject({ outcome: 'compacted', rows: 24, filesBefore: 3, filesAfter: 1, filesRewritten: 3 });
+      expect(await rows()).toEqual(before);
+      expect((await lake.listTables('main')).find((t) => t.name === 'taxi.trips')).toMatchObject({ rows: 24, files: 1 });
+    });
+
     it('keeps a log with authors, messages and properties', async () => {
       const lake = backend.lakehouse;
       if (!lake.capabilities.importProperties) {
