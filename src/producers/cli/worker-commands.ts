@@ -34,7 +34,12 @@ export function workerCommand(): Command {
     .option('--stages <list>', 'stages to run, comma-separated', parseStages, [...ALL_STAGES])
     .option('--concurrency <n>', 'jobs per stage at once', positive('--concurrency'), 2)
     .option('--grace <seconds>', 'on SIGTERM, how long active jobs may finish before they are handed back', positive('--grace'), 30)
-    .addHelpText('after', '\nNeeds REDIS_URL. Many worker processes may run at once; scale each stage on its own.')
+    .addHelpText(
+      'after',
+      '\nNeeds REDIS_URL. Many worker processes may run at once; scale each stage on its own.\n' +
+        'Each process also offers to run the janitor every FLOODGATE_JANITOR_INTERVAL_MS (one at a time across the fleet),\n' +
+        'and a publish compacts its table once it holds FLOODGATE_COMPACT_FILES small data files (0 turns that off).',
+    )
     .action(async (options: { stages: Stage[]; concurrency: number; grace: number }, command: Command) => {
       const { config } = contextOf(command);
       const redisUrl = requireRedisUrl(config);
