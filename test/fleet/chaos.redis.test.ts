@@ -47,7 +47,7 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
     await fs.rm(data, { recursive: true, force: true });
   });
 
-  it('publishes every good run exactly once, quarantines every bad one, and leaves no lock or stray branch', async () => {
+  it('publishes every good run exactly once, quarantines every bad one, compacts without losing a row, and leaves no lock or stray branch', async () => {
     const seed = Number(process.env['CHAOS_SEED'] ?? Date.now() % 100_000);
     const rand = random(seed);
     const env: Record<string, string> = {
@@ -60,7 +60,11 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
       FLOODGATE_PARK_MS: '2000',
       FLOODGATE_ATTEMPTS: '10',
       FLOODGATE_BACKOFF_MS: '200',
-      FLOODGATE_JANITOR_INTERVAL_MS: '3000',
+      FLOODGATE_JANITOR_INTERVAL_MS: '1000',
+      // Compaction under fire too: each publish that leaves 3 small files rewrites them, and the
+      // janitor rewrites the audit history at 6 files, while workers die around them.
+      FLOODGATE_COMPACT_FILES: '3',
+      FLOODGATE_HISTORY_COMPACT_FILES: '6',
       FLOODGATE_DUCKDB_THREADS: '1',
       FLOODGATE_DUCKDB_MEMORY_LIMIT: '256MB',
       FLOODGATE_AUTHOR: 'chaos',
@@ -127,6 +131,9 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
           const publishes = log.filter((c) => c.properties['floodgate.run-id'] === run.runId && c.properties['floodgate.operation'] !== 'import');
           expect(publishes.length, `publishes of ${run.runId} (seed ${seed})`).toBe(run.good ? 1 : 0);
         }
+        const compacted = new Set(log.filter((c) => c.properties['floodgate.operation'] === 'compact').map((c) => c.properties['floodgate.table']));
+        expect([...compacted].filter((t) => t?.startsWith('chaos.')).length, `tables compacted (seed ${seed})`).toBeGreaterThan(0);
+        expect(compacted.has('_floodgate.audit_results'), `history compacted (seed ${seed})`).toBe(true);
         for (let t = 0; t < TABLES; t++) {
           const table = `chaos.t${t}`;
           const expected = runs.filter((r) => r.good && r.table === table).length * ROWS;
