@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { commitSnapshot, currentSchema, liveDataFiles, readTableMetadata } from './iceberg/index.js';
 import type { CompactOptions, CompactResult } from '../lakehouse.js';
+import { FloodgateError } from '../../errors/index.js';
 import { InvalidInputError, TableChangedError, TableNotFoundError } from '../errors.js';
 import { parseTableName, validateRefName } from '../names.js';
 import { tableScanSql } from './engine/query.js';
@@ -15,9 +16,10 @@ export type CompactDeps = Pick<ImporterDeps, 'catalog' | 'io' | 'writer' | 'targ
  * Compaction: the table version's live files (or those smaller than `smallerThanBytes`) are read
  * through its current schema (columns matched by field id, so evolved tables keep every value)
  * and written again as files of the target size, then committed as an Iceberg `replace`
- * snapshot, which keeps every other file, with a compare-and-swap on the version that was read. If anything else committed to the table meanwhile, the rewrite is
- * dropped (never retried on top: it would lose the other commit's rows) and `changed` returned.
- * Old files stay, so earlier commits still read; nothing is expired.
+ * snapshot, which keeps every other file, with a compare-and-swap on the version that was read.
+ * If anything else committed to the table meanwhile, the rewrite is dropped (never retried on
+ * top: it would lose the other commit's rows) and `changed` returned. Old files stay, so earlier
+ * commits still read; nothing is expired.
  */
 export async function compactTable(deps: CompactDeps, tableName: string, options: CompactOptions = {}): Promise<CompactResult> {
   const table = parseTableName(tableName);
@@ -62,14 +64,15 @@ export async function compactTable(deps: CompactDeps, tableName: string, options
   };
   if (written.rows !== chosenRows) {
     await dropWritten();
-    throw new InvalidInputError(`compacting ${table.qualified} read ${written.rows} rows where its files hold ${chosenRows}; nothing was committed`);
+    throw new FloodgateError('INTERNAL', `compacting ${table.qualified} read ${written.rows} rows where its files hold ${chosenRows}; nothing was committed`);
   }
   const filesAfter = files.length - chosen.length + written.dataFiles.length;
+  let next: Awaited<ReturnType<typeof commitSnapshot>>;
   try {
     // Stopped, or the caller's claim is gone, after the rewrite: commit nothing.
     options.signal?.throwIfAborted();
     await options.beforeCommit?.();
-    const next = await commitSnapshot({
+    next = await commitSnapshot({
       io: deps.io,
       metadata,
       metadataLocation: pointer.metadataLocation,
@@ -78,7 +81,13 @@ export async function compactTable(deps: CompactDeps, tableName: string, options
       replacedFiles: chosen.map((f) => f.path),
       summary: { 'floodgate.compacted-files': String(chosen.length) },
     });
-    const commit = await deps.catalog.commitToBranch({
+  } catch (error) {
+    await dropWritten();
+    throw error;
+  }
+  let commit: { id: string };
+  try {
+    commit = await deps.catalog.commitToBranch({
       branch,
       changes: [{ table: table.qualified, metadataLocation: next.metadataLocation, basedOn: pointer.metadataLocation }],
       message: options.message ?? `compact ${table.qualified}: ${chosen.length} data files into ${written.dataFiles.length}`,
@@ -90,17 +99,21 @@ export async function compactTable(deps: CompactDeps, tableName: string, options
         'floodgate.files-after': String(filesAfter),
       },
     });
-    return {
-      ...before,
-      outcome: 'compacted',
-      commit: commit.id,
-      filesAfter,
-      bytesAfter: before.bytesBefore - chosenBytes + written.bytes,
-      filesRewritten: chosen.length,
-    };
   } catch (error) {
-    await dropWritten();
-    if (error instanceof TableChangedError) return { ...unchanged, outcome: 'changed' };
+    if (error instanceof TableChangedError) {
+      await dropWritten();
+      return { ...unchanged, outcome: 'changed' };
+    }
+    // Any other failure may have come after the catalog took the commit (a lost connection):
+    // the new files stay, unreferenced at worst.
     throw error;
   }
+  return {
+    ...before,
+    outcome: 'compacted',
+    commit: commit.id,
+    filesAfter,
+    bytesAfter: before.bytesBefore - chosenBytes + written.bytes,
+    filesRewritten: chosen.length,
+  };
 }
