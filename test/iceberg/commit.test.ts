@@ -176,7 +176,7 @@ describe('commitSnapshot', () => {
     expect(tableSummary(v4.metadata)).toEqual({ rows: 5, files: 2, bytes: 500 });
   });
 
-  it('replaces some files: untouched manifests carry over, touched ones keep their other files as EXISTING', async () => {
+  it('replaces some files: untouched manifests carry over, the touched ones\' other files stay as EXISTING', async () => {
     const io = memoryIO();
     const v1 = await commitSnapshot({ io, metadata: newTable(), metadataLocation: null, operation: 'append', addedFiles: [dataFile('a', 3), dataFile('big', 50)], now: 2_000 });
     const v2 = await commitSnapshot({ io, metadata: v1.metadata, metadataLocation: v1.metadataLocation, operation: 'append', addedFiles: [dataFile('b', 2)], now: 3_000 });
@@ -198,19 +198,21 @@ describe('commitSnapshot', () => {
     expect(s4.summary).toMatchObject({ operation: 'replace', 'added-data-files': '1', 'deleted-data-files': '2', 'deleted-records': '5', 'total-data-files': '3', 'total-records': '59' });
     expect(tableSummary(v4.metadata)).toEqual({ rows: 59, files: 3, bytes: 5900 });
 
-    // The new file's manifest, then the parent's in order: c's carried over unchanged, b's as a
-    // delete only, and the first append's rewritten (big EXISTING, a DELETED).
+    // The new file's manifest; c's carried over unchanged; the touched manifests' other file (big)
+    // as EXISTING in one manifest; a and b as DELETED in another.
     const rows = manifestRows(io, v4.metadata);
     expect(rows.map((row) => [row.added_files_count, row.existing_files_count, row.deleted_files_count])).toEqual([
       [1, 0, 0],
       [1, 0, 0],
-      [0, 0, 1],
-      [0, 1, 1],
+      [0, 1, 0],
+      [0, 0, 2],
     ]);
     expect(rows[1]).toEqual(manifestRows(io, v3.metadata)[0]);
-    const entries = decode(io, rows[3]!.manifest_path).records as { status: number; snapshot_id: number; sequence_number: number; data_file: { file_path: string } }[];
+    type Entry = { status: number; snapshot_id: number; sequence_number: number; data_file: { file_path: string } };
+    const entries = [rows[2], rows[3]].flatMap((row) => decode(io, row!.manifest_path).records as Entry[]);
     expect(entries.map((entry) => [entry.data_file.file_path.split('/').at(-1), entry.status, entry.snapshot_id, entry.sequence_number]).sort()).toEqual([
       ['a.parquet', 2, s4['snapshot-id'], 1],
+      ['b.parquet', 2, s4['snapshot-id'], 2],
       ['big.parquet', 0, s1['snapshot-id'], 1],
     ]);
     expect(s3['sequence-number']).toBe(3);

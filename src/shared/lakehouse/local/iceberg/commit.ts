@@ -116,9 +116,10 @@ async function parentTotals(io: FileIO, parent: Snapshot | undefined, manifests:
 }
 
 /**
- * Marks the `replaced` live files DELETED and keeps every other live file: manifests holding
- * none of them are carried over unchanged, the others rewritten with their remaining files as
- * EXISTING (original snapshot and sequence numbers). Returns the replaced entries.
+ * Marks the `replaced` live files DELETED and keeps every other live file. Manifests holding
+ * none of them are carried over unchanged; the other files of the manifests that do hold some
+ * go into one new manifest as EXISTING entries (original snapshot and sequence numbers), and the
+ * replaced ones into one manifest of DELETED entries. Returns the replaced entries.
  */
 async function replaceSome(
   io: FileIO,
@@ -129,30 +130,29 @@ async function replaceSome(
   carry: (manifest: ManifestFileRecord) => void,
 ): Promise<ManifestEntryRecord[]> {
   const removed: ManifestEntryRecord[] = [];
+  const kept: ManifestEntryRecord[] = [];
   for (const manifest of parentManifests.filter(hasLiveFiles)) {
     const live = (await readManifestEntries(io, manifest)).filter((entry) => entry.status !== ENTRY_STATUS.deleted);
     if (!live.some((entry) => replaced.has(entry.data_file.file_path))) {
       carry(manifest);
       continue;
     }
-    const rewritten = live.map((entry): ManifestEntryRecord => {
-      const gone = replaced.has(entry.data_file.file_path);
-      if (gone) removed.push(entry);
-      return {
-        status: gone ? ENTRY_STATUS.deleted : ENTRY_STATUS.existing,
-        snapshot_id: gone ? snapshotId : entry.snapshot_id,
-        sequence_number: entry.sequence_number,
-        file_sequence_number: entry.file_sequence_number,
-        data_file: normalizeDataFile(entry.data_file),
-      };
-    });
-    await write(rewritten);
+    for (const entry of live) (replaced.has(entry.data_file.file_path) ? removed : kept).push(entry);
   }
   if (removed.length !== replaced.size) {
     const found = new Set(removed.map((entry) => entry.data_file.file_path));
     const missing = [...replaced].filter((file) => !found.has(file));
     throw new InvalidInputError(`cannot replace ${missing.length} file(s) that are not live in the table, e.g. ${missing[0] ?? ''}`);
   }
+  const entry = (from: ManifestEntryRecord, status: number): ManifestEntryRecord => ({
+    status,
+    snapshot_id: status === ENTRY_STATUS.deleted ? snapshotId : from.snapshot_id,
+    sequence_number: from.sequence_number,
+    file_sequence_number: from.file_sequence_number,
+    data_file: normalizeDataFile(from.data_file),
+  });
+  if (kept.length > 0) await write(kept.map((e) => entry(e, ENTRY_STATUS.existing)));
+  if (removed.length > 0) await write(removed.map((e) => entry(e, ENTRY_STATUS.deleted)));
   return removed;
 }
 
