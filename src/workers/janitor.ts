@@ -107,7 +107,7 @@ export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, opti
 /**
  * Every publish appends a file to each audit-history table, and checks that read history
  * (`not_already_loaded`, `volume_change`) scan them all: past the threshold, rewrite them on
- * main. A publish appending meanwhile wins; the compaction waits for the next pass. A failure
+ * main. A publish appending meanwhile keeps its rows: the replace is made again on top. A failure
  * is logged, never the janitor's.
  */
 async function compactHistory(deps: FleetDeps, options: JanitorOptions, report: JanitorReport): Promise<void> {

@@ -153,10 +153,8 @@ describe('compacting a table (local backend)', () => {
     expect(await lake.merge('other', { into: 'main' })).toMatchObject({ changed: true, tables: ['taxi.zones'] });
   });
 
-  it('drops its rewrite when another commit changes the table meanwhile, losing none of that commit', async () => {
-    backend = await openLocal();
-    const lake = backend.lakehouse;
-    await appendBatches(3);
+  /** Compacts taxi.trips with `meanwhile` run after compaction read the table and before it commits. */
+  async function compactWhile(meanwhile: () => Promise<unknown>) {
     const config = backend.config;
     const catalog = await openCatalog({ sqlitePath: path.join(config.home, 'catalog.db'), catalogName: config.catalogName });
     const duck = await Duck.open({
@@ -166,32 +164,50 @@ describe('compacting a table (local backend)', () => {
       allowedDirectories: [config.warehouse],
     });
     try {
-      const late = await writeFile(path.join(backend.dataDir, 'late.parquet'), rows(10_000, 50));
-      const result = await compactTable(
-        {
-          catalog,
-          io: localFileIO(),
-          // The other commit lands after compaction read the table and before it commits.
-          writer: async () => {
-            await lake.importData({ table: 'taxi.trips', source: late, branch: 'main' });
-            return duck;
-          },
-          targetFileSizeBytes: config.targetFileSizeBytes,
-          author: 'tests',
-        },
-        'taxi.trips',
-      );
-      expect(result).toMatchObject({ outcome: 'changed', filesBefore: 3, filesAfter: 3 });
-      expect(result.commit).toBeUndefined();
-      expect(Number((await lake.queryRows('SELECT count(*) AS n FROM taxi.trips'))[0]?.['n'])).toBe(350);
-      expect((await tableFiles(backend, 'taxi.trips')).files).toHaveLength(4);
-      // The rewrite's files were removed: only the live files remain in the table's data folder.
-      const dataDir = path.join(config.warehouse, 'taxi', 'trips', 'data');
-      const onDisk = (await fs.readdir(dataDir, { recursive: true })).filter((f) => f.endsWith('.parquet')).map((f) => path.join(dataDir, f));
-      expect(onDisk.sort()).toEqual((await tableFiles(backend, 'taxi.trips')).files.map((f) => f.path).sort());
+      const writer = async () => {
+        await meanwhile();
+        return duck;
+      };
+      return await compactTable({ catalog, io: localFileIO(), writer, targetFileSizeBytes: config.targetFileSizeBytes, author: 'tests' }, 'taxi.trips');
     } finally {
       duck.close();
       await catalog.close();
     }
+  }
+
+  const parquetOnDisk = async () => {
+    const dataDir = path.join(backend.config.warehouse, 'taxi', 'trips', 'data');
+    return (await fs.readdir(dataDir, { recursive: true })).filter((f) => f.endsWith('.parquet')).map((f) => path.join(dataDir, f)).sort();
+  };
+
+  it('makes its replace again on top of commits that only added files meanwhile, keeping their rows', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    await appendBatches(3);
+    const late = await writeFile(path.join(backend.dataDir, 'late.parquet'), rows(10_000, 50));
+    const result = await compactWhile(() => lake.importData({ table: 'taxi.trips', source: late, branch: 'main' }));
+    expect(result).toMatchObject({ outcome: 'compacted', filesBefore: 4, filesRewritten: 3, filesAfter: 2, rows: 350 });
+    const [head] = await lake.log('main', { limit: 1 });
+    expect(head?.id).toBe(result.commit);
+    expect(Number((await lake.queryRows('SELECT count(*) AS n FROM taxi.trips'))[0]?.['n'])).toBe(350);
+    expect(Number((await lake.queryRows('SELECT count(*) AS n FROM taxi.trips WHERE id >= 10000'))[0]?.['n'])).toBe(50);
+    const { files } = await tableFiles(backend, 'taxi.trips');
+    expect(files.map((f) => f.recordCount).sort((a, b) => a - b)).toEqual([50, 300]);
+  });
+
+  it('drops its rewrite when a commit meanwhile removed files it rewrote, losing none of that commit', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    await appendBatches(3);
+    const fresh = await writeFile(path.join(backend.dataDir, 'fresh.parquet'), rows(10_000, 50));
+    const result = await compactWhile(() => lake.importData({ table: 'taxi.trips', source: fresh, branch: 'main', mode: 'replace' }));
+    expect(result).toMatchObject({ outcome: 'changed', filesBefore: 1, filesAfter: 1, filesRewritten: 0 });
+    expect(result.commit).toBeUndefined();
+    expect(Number((await lake.queryRows('SELECT count(*) AS n FROM taxi.trips'))[0]?.['n'])).toBe(50);
+    // The rewrite's files were removed: besides the replaced files (which old commits still read), only the live one is new.
+    const live = (await tableFiles(backend, 'taxi.trips')).files.map((f) => f.path);
+    const onDisk = await parquetOnDisk();
+    expect(onDisk).toEqual(expect.arrayContaining(live));
+    expect(onDisk).toHaveLength(4);
   });
 });

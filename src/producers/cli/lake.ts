@@ -160,7 +160,8 @@ export function lakeCommand(): Command {
       '\nEvery import adds at least one data file, and every query reads them all: compact tables that many small\n' +
         'appends have built up. The fleet does this on its own: the janitor for the audit-history tables, and each\n' +
         'publish for its table once it has FLOODGATE_COMPACT_FILES files under half the target size. Earlier commits still\n' +
-        'read their own files. If another commit changes the table meanwhile, nothing is committed (exit 0, outcome "changed").\n' +
+        'read their own files. Commits that only add files meanwhile are kept; if one removes a file being rewritten,\n' +
+        'nothing is committed (exit 0, outcome "changed").\n' +
         'Like any direct commit to main, it counts as a change to the table: a run of that table audited before it\n' +
         'cannot publish (conflict), so compact a data table while no run of it is in flight.\n' +
         'Example: floodgate lake compact taxi.trips --min-files 16',

@@ -143,7 +143,8 @@ export interface CompactResult {
   readonly commit?: string;
   /**
    * `compacted`; `skipped` when the table had fewer than `minFiles` files to rewrite; `changed` when another
-   * commit changed the table meanwhile (nothing was committed; the next pass tries again).
+   * commit removed files being rewritten meanwhile (nothing was committed; commits that only added
+   * files are kept, the replace made again on top of them).
    */
   readonly outcome: 'compacted' | 'skipped' | 'changed';
   /** Rows, files and bytes of the table (all its live files, rewritten or not). */
