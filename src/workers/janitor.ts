@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE } from '../shared/audits/index.js';
 import { TableNotFoundError } from '../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../shared/ledger/index.js';
 import type { Keys } from '../shared/redis/keys.js';
+import { LuaScript } from '../shared/redis/script.js';
 import type { FleetDeps } from './processors/index.js';
 import { finishRun } from './processors/finish.js';
 import { wakeNext } from './processors/lease.js';
@@ -126,13 +128,29 @@ async function compactHistory(deps: FleetDeps, options: JanitorOptions, report: 
   }
 }
 
-/** Runs the janitor in at most one process at a time (a short Redis lease). */
+/** How long the janitor's lease lasts without renewal: a process killed mid-pass blocks others this long at most. */
+export const JANITOR_LEASE_MS = 15_000;
+
+const renewLease = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`);
+const releaseLease = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`);
+
+/**
+ * Runs the janitor in at most one process at a time: a short Redis lease with a token of its
+ * own, renewed while the pass runs (a long compaction, say) and released only if still ours.
+ */
 export async function runJanitorOnce(deps: FleetDeps, redis: Redis, keys: Keys, options: JanitorOptions): Promise<JanitorReport | undefined> {
   const lockKey = `${keys.prefix}:janitor`;
-  if ((await redis.set(lockKey, String(process.pid), 'PX', 60_000, 'NX')) !== 'OK') return undefined;
+  const token = `${process.pid}:${randomUUID()}`;
+  if ((await redis.set(lockKey, token, 'PX', JANITOR_LEASE_MS, 'NX')) !== 'OK') return undefined;
+  const renew = setInterval(() => {
+    renewLease.run(redis, [lockKey], [token, JANITOR_LEASE_MS]).catch(() => undefined);
+  }, JANITOR_LEASE_MS / 3);
   try {
     return await runJanitor(deps, redis, keys, options);
   } finally {
-    await redis.del(lockKey);
+    clearInterval(renew);
+    await releaseLease.run(redis, [lockKey], [token]).catch(() => undefined);
   }
 }

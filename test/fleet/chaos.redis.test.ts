@@ -63,7 +63,7 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
       FLOODGATE_JANITOR_INTERVAL_MS: '1000',
       // Compaction under fire too: each publish that leaves 3 small files rewrites them while
       // workers die around it. The janitor rewrites the audit history at 6 files whenever it gets a
-      // pass in (a worker killed mid-pass keeps the janitor's lock for up to a minute, so whether it
+      // pass in (a worker killed mid-pass keeps the janitor's lease for up to 15 s, so whether it
       // does during this test is left open; the row counts below hold either way).
       FLOODGATE_COMPACT_FILES: '3',
       FLOODGATE_HISTORY_COMPACT_FILES: '6',

@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StorageUnavailableError } from '../../src/shared/lakehouse/errors.js';
 import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
 import { noopMetrics } from '../../src/shared/observability/ports.js';
+import { redisKeys } from '../../src/shared/redis/keys.js';
+import { JANITOR_LEASE_MS, runJanitorOnce } from '../../src/workers/janitor.js';
 import { startFleetHarness, type FleetHarness } from '../support/fleet.js';
 import { trips, writeFile } from '../support/data.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -208,6 +210,52 @@ describe('failure handling (real Redis)', () => {
     // Loading the first file again (a new idempotency key, so a new run) is caught from the compacted history.
     expect(await publish(sources[0]!, 'k0-again')).toBe('audit_failed');
     expect(await count('taxi.trips')).toBe(33);
+  });
+
+  it('runs the janitor in one process at a time, on a short lease it renews and frees only while it is its own', async () => {
+    let lease: { ttl: number; holder: string | null } | undefined;
+    let stolen = false;
+    h = await startFleetHarness(redis.url, {
+      stages: [],
+      env: { FLOODGATE_JANITOR_INTERVAL_MS: '0' },
+      // During the pass (it lists branches), look at the lease, then let another process take it over.
+      wrap: (lake) =>
+        new Proxy(lake, {
+          get(target, property, receiver) {
+            if (property !== 'listBranches') {
+              const value: unknown = Reflect.get(target, property, receiver);
+              return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+            }
+            return async (...args: Parameters<Lakehouse['listBranches']>) => {
+              const client = redis.client();
+              lease = { ttl: await client.pttl(lockKey), holder: await client.get(lockKey) };
+              if (stolen) await client.set(lockKey, 'someone-else', 'PX', 60_000);
+              return target.listBranches(...args);
+            };
+          },
+        }),
+    });
+    const keys = redisKeys(h.config.fleet.prefix);
+    const lockKey = `${keys.prefix}:janitor`;
+    const options = { stuckAfterMs: 60_000, quarantineMs: 60_000, historyCompactFiles: 0, mainBranch: 'main' };
+    const client = redis.client();
+
+    await client.set(lockKey, 'another-process', 'PX', 60_000);
+    expect(await runJanitorOnce(h.fleet.deps, h.fleet.redis, keys, options)).toBeUndefined();
+    expect(await client.get(lockKey)).toBe('another-process');
+    await client.del(lockKey);
+
+    expect(await runJanitorOnce(h.fleet.deps, h.fleet.redis, keys, options)).toMatchObject({ failedRuns: [] });
+    expect(lease?.holder).toMatch(new RegExp(`^${process.pid}:`));
+    expect(lease?.ttl).toBeGreaterThan(0);
+    expect(lease?.ttl).toBeLessThanOrEqual(JANITOR_LEASE_MS);
+    expect(await client.exists(lockKey)).toBe(0);
+
+    // A pass that outlived its lease does not free the lease of the process that took over.
+    stolen = true;
+    await runJanitorOnce(h.fleet.deps, h.fleet.redis, keys, options);
+    expect(await client.get(lockKey)).toBe('someone-else');
+    await client.del(lockKey);
   });
 
   it('lets the janitor fail a stuck run and hand its table to the next run', async () => {
