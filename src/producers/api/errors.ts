@@ -35,6 +35,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   QUERY_NOT_ALLOWED: 400,
   QUERY_FAILED: 400,
   REF_NOT_FOUND: 404,
+  HISTORY_EXPIRED: 410,
   TABLE_NOT_FOUND: 404,
   REF_EXISTS: 409,
   REF_PROTECTED: 409,

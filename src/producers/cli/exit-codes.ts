@@ -19,6 +19,7 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'UNSUPPORTED_TYPE',
   'SCHEMA_MISMATCH',
   'REF_NOT_FOUND',
+  'HISTORY_EXPIRED',
   'TABLE_NOT_FOUND',
   'REF_PROTECTED',
   'QUERY_NOT_ALLOWED',

@@ -20,6 +20,15 @@ export class RefNotFoundError extends FloodgateError {
   }
 }
 
+/** A pinned ref names a commit whose files were removed with the history older than the retention window. */
+export class HistoryExpiredError extends FloodgateError {
+  constructor(ref: string, createdAt: string, expiredBefore: string) {
+    super('HISTORY_EXPIRED', `${ref} was made at ${createdAt}, before ${expiredBefore}: history that old has expired and its files are gone (tag a commit to keep it)`, {
+      details: { ref, createdAt, expiredBefore },
+    });
+  }
+}
+
 export class TableNotFoundError extends FloodgateError {
   constructor(table: string, ref: string) {
     super('TABLE_NOT_FOUND', `table ${table} does not exist at ${ref}`, { details: { table, ref } });

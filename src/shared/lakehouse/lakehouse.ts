@@ -157,6 +157,68 @@ export interface CompactResult {
   readonly filesRewritten: number;
 }
 
+export interface ExpireSnapshotsOptions {
+  /** The branch whose table version is trimmed, as one commit on it; default `main`. */
+  readonly branch?: string;
+  /** Snapshots made this long ago or earlier may go (milliseconds); default 7 days. */
+  readonly olderThanMs?: number;
+  /** The newest snapshots of the current lineage always stay, however old; default 1 (the current one). */
+  readonly retainLast?: number;
+  /** Nothing is committed while fewer snapshots than this would go; default 1. */
+  readonly minSnapshots?: number;
+  readonly message?: string;
+  readonly author?: string;
+  /** Runs right before the commit, only when there is one to make; throwing cancels it (a fencing check). */
+  readonly beforeCommit?: () => Promise<void>;
+  /** The clock, in milliseconds since the epoch (tests). */
+  readonly now?: number;
+}
+
+export interface ExpireSnapshotsResult {
+  readonly table: string;
+  /** `expired`; `skipped` when fewer than `minSnapshots` snapshots were old enough to go. */
+  readonly outcome: 'expired' | 'skipped';
+  /** The new head of the branch, when snapshots were expired. */
+  readonly commit?: string;
+  readonly snapshotsBefore: number;
+  readonly snapshotsAfter: number;
+}
+
+export interface RemoveOrphanFilesOptions {
+  /**
+   * History kept readable (milliseconds): every ref's head, and every commit made within this
+   * window that a ref reaches; default 7 days. Older commits can no longer be read or branched from.
+   */
+  readonly olderThanMs?: number;
+  /** Unreferenced files younger than this stay, since a write may not have committed yet; default 3 days. */
+  readonly minAgeMs?: number;
+  /** Report what would go, delete nothing. */
+  readonly dryRun?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: { readonly phase: 'catalog' | 'reading' | 'listing' | 'deleting'; readonly done?: number; readonly total?: number }) => void;
+  /** The clock, in milliseconds since the epoch (tests). */
+  readonly now?: number;
+}
+
+export interface RemoveOrphanFilesResult {
+  /** Commits made before this time (ISO-8601) are no longer readable unless a ref points at them. */
+  readonly expiredBefore: string;
+  readonly dryRun: boolean;
+  /** Commits whose tables were kept readable. */
+  readonly commitsRetained: number;
+  /** Files the retained table versions reference (metadata, manifest lists, manifests, data). */
+  readonly filesReferenced: number;
+  /** Files found in the warehouse. */
+  readonly filesScanned: number;
+  /** Unreferenced files deleted (or, in a dry run, that would be). */
+  readonly filesDeleted: number;
+  readonly bytesDeleted: number;
+  /** Unreferenced files kept because they are younger than `minAgeMs`. */
+  readonly filesTooYoung: number;
+  /** Up to 20 of the deleted paths. */
+  readonly sample: readonly string[];
+}
+
 export interface TableInfo {
   /** `namespace.table` */
   readonly name: string;
@@ -214,6 +276,16 @@ export interface Lakehouse {
    * as one commit that changes no row (backends that manage file layout themselves omit it).
    */
   compactTable?(table: string, options?: CompactOptions): Promise<CompactResult>;
+  /**
+   * Drops a table's snapshots older than a window from its version on a branch (Iceberg's
+   * expire_snapshots), as one commit that changes no row, so new table versions stop listing them.
+   */
+  expireSnapshots?(table: string, options?: ExpireSnapshotsOptions): Promise<ExpireSnapshotsResult>;
+  /**
+   * Deletes the files no retained commit's table versions reference: those of deleted branches,
+   * failed writes, and history older than the window (Iceberg's remove_orphan_files).
+   */
+  removeOrphanFiles?(options?: RemoveOrphanFilesOptions): Promise<RemoveOrphanFilesResult>;
 
   close(): Promise<void>;
 }

@@ -13,6 +13,8 @@ import type {
   CommitInfo,
   CompactOptions,
   CompactResult,
+  ExpireSnapshotsOptions,
+  ExpireSnapshotsResult,
   ImportRequest,
   ImportResult,
   Lakehouse,
@@ -20,6 +22,8 @@ import type {
   MergeResult,
   QueryOptions,
   RefInfo,
+  RemoveOrphanFilesOptions,
+  RemoveOrphanFilesResult,
   TableInfo,
 } from '../lakehouse.js';
 import { parseTableName, validateRefName } from '../names.js';
@@ -28,6 +32,8 @@ import { recordColumnTypes } from './engine/records.js';
 import { runReadOnlyQuery, type BoundTable } from './engine/query.js';
 import { toArrowTable, toRows } from './engine/results.js';
 import { compactTable } from './compact.js';
+import { expireSnapshots } from './expire.js';
+import { removeOrphanFiles } from './orphans.js';
 import { importData, type ImporterDeps } from './importer.js';
 import { requireRef, resolveRef, toCommitInfo, toRefInfo } from './refs.js';
 import type { ObjectStore } from '../../sources/index.js';
@@ -111,7 +117,7 @@ export class LocalLakehouse implements Lakehouse {
   }
 
   async getRef(ref: string): Promise<RefInfo> {
-    const resolved = await resolveRef(this.deps.catalog, ref);
+    const resolved = await resolveRef(this.deps.catalog, ref, { readsTables: false });
     return { name: resolved.ref?.name ?? ref, kind: resolved.ref?.kind ?? 'branch', commit: resolved.commit.id };
   }
 
@@ -157,6 +163,14 @@ export class LocalLakehouse implements Lakehouse {
 
   compactTable(table: string, options: CompactOptions = {}): Promise<CompactResult> {
     return compactTable(this.importerDeps(), table, options);
+  }
+
+  expireSnapshots(table: string, options: ExpireSnapshotsOptions = {}): Promise<ExpireSnapshotsResult> {
+    return expireSnapshots(this.importerDeps(), table, options);
+  }
+
+  removeOrphanFiles(options: RemoveOrphanFilesOptions = {}): Promise<RemoveOrphanFilesResult> {
+    return removeOrphanFiles({ catalog: this.deps.catalog, io: this.deps.io, warehouse: this.deps.config.warehouse }, options);
   }
 
   private importerDeps(): ImporterDeps {
@@ -225,7 +239,7 @@ export class LocalLakehouse implements Lakehouse {
   }
 
   async log(ref: string, options: { limit?: number } = {}): Promise<CommitInfo[]> {
-    const at = await resolveRef(this.deps.catalog, ref);
+    const at = await resolveRef(this.deps.catalog, ref, { readsTables: false });
     return (await this.deps.catalog.log(at.commit.id, options.limit ?? 50)).map(toCommitInfo);
   }
 

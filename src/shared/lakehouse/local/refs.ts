@@ -1,5 +1,5 @@
 import type { Catalog, CommitRecord, RefKind, RefRecord } from './catalog/index.js';
-import { RefNotFoundError } from '../errors.js';
+import { HistoryExpiredError, RefNotFoundError } from '../errors.js';
 import { parseRefSpec } from '../names.js';
 import type { CommitInfo, RefInfo } from '../lakehouse.js';
 
@@ -10,13 +10,23 @@ export interface ResolvedRef {
   readonly ref?: RefRecord;
 }
 
-/** Resolves `name`, `name@commit` or `@commit` to a commit. */
-export async function resolveRef(catalog: Catalog, spec: string): Promise<ResolvedRef> {
+/**
+ * Resolves `name`, `name@commit` or `@commit` to a commit. A pinned commit older than the
+ * expiry mark that no ref points at is refused with HistoryExpiredError when its tables are to
+ * be read (its files may be gone); `readsTables: false` (log, getRef) still resolves it.
+ */
+export async function resolveRef(catalog: Catalog, spec: string, options: { readsTables?: boolean } = {}): Promise<ResolvedRef> {
   const parsed = parseRefSpec(spec);
   const ref = parsed.name === undefined ? undefined : await catalog.getRef(parsed.name);
   if (parsed.name !== undefined && ref === undefined) throw new RefNotFoundError(parsed.name);
   const commit = await catalog.getCommit(parsed.commit ?? (ref as RefRecord).commitId);
   if (commit === undefined) throw new RefNotFoundError(spec);
+  if (parsed.commit !== undefined && options.readsTables !== false && commit.id !== ref?.commitId) {
+    const expiredBefore = await catalog.expiredBefore();
+    if (expiredBefore !== undefined && commit.createdAt < expiredBefore && !(await catalog.isRefHead(commit.id))) {
+      throw new HistoryExpiredError(spec, commit.createdAt, expiredBefore);
+    }
+  }
   return { label: spec, commit, ...(ref === undefined ? {} : { ref }) };
 }
 

@@ -2,6 +2,7 @@ import { InvalidInputError, RefExistsError, RefNotFoundError, RefProtectedError 
 import { commitToBranch } from './commit.js';
 import { ancestors } from './history.js';
 import { mergeInto } from './merge.js';
+import { isRefHead, raiseExpiredBefore, readExpiredBefore, retainedVersions } from './retention.js';
 import { MIRRORED_BRANCH } from './mirror.js';
 import { commitIdsWithPrefix, listRefRows, loadCommit, pointerMap, pointersOf, readRef, toPointers } from './rows.js';
 import type { SqlPort } from './sql.js';
@@ -97,6 +98,23 @@ export class SqlRefCatalog implements Catalog {
 
   async merge(input: CatalogMergeInput): Promise<CatalogMergeResult> {
     return this.#port.transaction(async (tx) => mergeInto(tx, this.#catalogName, input));
+  }
+
+  async retainedVersions(cutoff: string): Promise<{ commits: number; metadataLocations: string[] }> {
+    // One transaction, so the commits and their pointers are one consistent view.
+    return this.#port.transaction(async (tx) => retainedVersions(tx, cutoff));
+  }
+
+  async expiredBefore(): Promise<string | undefined> {
+    return readExpiredBefore(this.#port);
+  }
+
+  async markExpiredBefore(cutoff: string): Promise<void> {
+    await raiseExpiredBefore(this.#port, cutoff);
+  }
+
+  async isRefHead(commitId: string): Promise<boolean> {
+    return isRefHead(this.#port, commitId);
   }
 
   async close(): Promise<void> {

@@ -79,6 +79,17 @@ export const MIGRATIONS: readonly Migration[] = [
       )`);
     },
   },
+  {
+    version: 3,
+    name: 'catalog settings (history expiry mark)',
+    async up(tx) {
+      const key = tx.dialect.keyCollation;
+      await tx.run(`CREATE TABLE fg_settings (
+        name VARCHAR(200)${key} PRIMARY KEY,
+        value TEXT NOT NULL
+      )`);
+    },
+  },
 ];
 
 /** Applies every migration not yet recorded; returns the versions it applied. */

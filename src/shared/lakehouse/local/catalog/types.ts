@@ -85,5 +85,18 @@ export interface Catalog {
   commitToBranch(input: CommitToBranchInput): Promise<CommitRecord>;
   merge(input: CatalogMergeInput): Promise<CatalogMergeResult>;
 
+  /**
+   * The commits kept readable when history before `cutoff` (ISO-8601) expires (every ref head,
+   * and the commits refs reach through commits made at or after it), and the table versions
+   * they point to.
+   */
+  retainedVersions(cutoff: string): Promise<{ commits: number; metadataLocations: string[] }>;
+  /** History made before this time (ISO-8601) may have expired; undefined when it never has. */
+  expiredBefore(): Promise<string | undefined>;
+  /** Moves the expiry mark forward (never back). */
+  markExpiredBefore(cutoff: string): Promise<void>;
+  /** True when some branch or tag points at the commit. */
+  isRefHead(commitId: string): Promise<boolean>;
+
   close(): Promise<void>;
 }

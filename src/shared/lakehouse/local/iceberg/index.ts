@@ -6,10 +6,13 @@
 export { encodeBound } from './bounds.js';
 export type { BoundValue } from './bounds.js';
 export { commitSnapshot } from './commit.js';
+export { planExpiry } from './expire.js';
+export type { ExpiryPlan } from './expire.js';
 export type { CommitSnapshotInput } from './commit.js';
 export { localFileIO } from './file-io.js';
 export type { FileIO } from './file-io.js';
 export { metadataVersion, readTableMetadata, writeTableMetadata } from './metadata-file.js';
+export { ENTRY_STATUS, readManifestEntries, readManifestList } from './manifests.js';
 export { canPromote, decimalType, isIcebergPrimitiveType } from './primitive-types.js';
 export { liveDataFiles } from './scan.js';
 export { currentSchema, currentSnapshot, newTableMetadata, tableSummary, withSchema } from './table-metadata.js';
