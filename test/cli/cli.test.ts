@@ -64,6 +64,25 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
     const again = await cli('lake', 'compact', 'taxi.trips', '--smaller-than', '1MB');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('taxi.trips has fewer than 2 data files smaller than 1.0 MB (1 in all): nothing to do');
+
+    // Expiry: a dry run first, then for real, with the whole history as old (window 0).
+    const [beforeExpiry] = json(await cli('--json', 'lake', 'log', '--limit', '2')) as Array<{ id: string }>;
+    const dry = json(await cli('--json', 'lake', 'expire', '--dry-run', '--older-than', '0', '--min-age', '0')) as Record<string, any>;
+    expect(dry).toMatchObject({ dryRun: true, tables: [{ table: 'taxi.trips', outcome: 'expired', snapshotsBefore: 3, snapshotsAfter: 1 }], orphans: { dryRun: true } });
+    expect(dry['orphans'].filesDeleted).toBeGreaterThan(0);
+    const expired = await cli('lake', 'expire', '--older-than', '0', '--min-age', '0');
+    expect(expired.code, expired.stderr).toBe(0);
+    expect(expired.stdout).toMatch(/taxi\.trips\s+3 → 1\s+expired 2/);
+    // More than the dry run counted: the real trim committed first, freeing the expired snapshots' files too.
+    const deleted = Number(/files: deleted (\d+) \(/.exec(expired.stdout)?.[1]);
+    expect(deleted).toBeGreaterThan(dry['orphans'].filesDeleted);
+    expect(json(await cli('--json', 'lake', 'tables'))).toMatchObject([{ name: 'taxi.trips', rows: 50, files: 1 }]);
+    const gone = await cli('lake', 'query', 'SELECT count(*) FROM taxi.trips', '--ref', `@${beforeExpiry?.id ?? ''}`);
+    // The head before expiry is an ancestor now (the trim committed on top), so older than the window.
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/history that old has expired/);
+    const nothing = json(await cli('--json', 'lake', 'expire', '--older-than', '0', '--min-age', '0')) as Record<string, any>;
+    expect(nothing).toMatchObject({ tables: [{ outcome: 'skipped' }], orphans: { filesDeleted: 0 } });
   });
 
   it('exits 2 with a one-line message for bad input, 4 for a conflict, and explains itself with --help', async () => {
@@ -80,6 +99,10 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
       [['lake', 'compact', 'taxi.trips', '--min-files', '1'], 2, /--min-files must be at least 2, got 1/],
       [['lake', 'compact', 'taxi.missing'], 2, /table taxi.missing does not exist at main/],
       [['lake', 'compact', 'taxi.trips', '--smaller-than', 'big'], 2, /expected a size like 64MB or 1GiB, got big/],
+      [['lake', 'expire', '--older-than', 'a week'], 2, /--older-than expects a duration such as 7d, 36h or 1d12h \(or 0\), got "a week"/],
+      [['lake', 'expire', 'taxi.missing', '--no-orphans'], 2, /table taxi.missing does not exist at main/],
+      [['lake', 'expire', 'taxi.trips', '--no-trim'], 2, /give no tables with it/],
+      [['lake', 'expire', '--retain-last', '0'], 2, /--retain-last expects a positive whole number, got 0/],
     ];
     for (const [args, code, message] of cases) {
       const result = await cli(...args);
@@ -97,5 +120,8 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
     const compactHelp = await cli('lake', 'compact', '--help');
     expect(compactHelp.stdout).toContain('--min-files <n>');
     expect(compactHelp.stdout).toContain('Earlier commits still');
+    const expireHelp = await cli('lake', 'expire', '--help');
+    expect(expireHelp.stdout).toContain('--older-than <duration>');
+    expect(expireHelp.stdout).toContain('HISTORY_EXPIRED');
   });
 });

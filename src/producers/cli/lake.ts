@@ -4,6 +4,7 @@ import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { ImportProgress } from '../../shared/lakehouse/lakehouse.js';
 import { withLakehouse } from './context.js';
 import { auditCommand } from './lake-audit.js';
+import { expireCommand } from './lake-expire.js';
 import { refCommands } from './lake-refs.js';
 import { formatBytes, formatCsv, formatTable, type Output } from './output.js';
 
@@ -34,10 +35,11 @@ function progressPrinter(out: Output): (progress: ImportProgress) => void {
 }
 
 export function lakeCommand(): Command {
-  const lake = new Command('lake').description('work with the lakehouse directly: branches, imports, queries, merges, compaction');
+  const lake = new Command('lake').description('work with the lakehouse directly: branches, imports, queries, merges, compaction, expiry');
   lake.addCommand(refCommands('branch'));
   lake.addCommand(refCommands('tag'));
   lake.addCommand(auditCommand());
+  lake.addCommand(expireCommand());
 
   lake
     .command('import <table> <source>')

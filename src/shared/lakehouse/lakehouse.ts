@@ -166,6 +166,8 @@ export interface ExpireSnapshotsOptions {
   readonly retainLast?: number;
   /** Nothing is committed while fewer snapshots than this would go; default 1. */
   readonly minSnapshots?: number;
+  /** Report what would go, commit nothing. */
+  readonly dryRun?: boolean;
   readonly message?: string;
   readonly author?: string;
   /** Runs right before the commit, only when there is one to make; throwing cancels it (a fencing check). */
@@ -176,9 +178,9 @@ export interface ExpireSnapshotsOptions {
 
 export interface ExpireSnapshotsResult {
   readonly table: string;
-  /** `expired`; `skipped` when fewer than `minSnapshots` snapshots were old enough to go. */
+  /** `expired` (in a dry run: would be); `skipped` when fewer than `minSnapshots` snapshots were old enough to go. */
   readonly outcome: 'expired' | 'skipped';
-  /** The new head of the branch, when snapshots were expired. */
+  /** The new head of the branch, when snapshots were expired (not in a dry run). */
   readonly commit?: string;
   readonly snapshotsBefore: number;
   readonly snapshotsAfter: number;

@@ -42,6 +42,7 @@ export async function expireSnapshots(deps: ExpireDeps, tableName: string, optio
     const plan = planExpiry(metadata, cutoffMs, retainLast);
     const before = metadata.snapshots.length;
     if (plan.expired.length < minSnapshots) return { table: table.qualified, outcome: 'skipped', snapshotsBefore: before, snapshotsAfter: before };
+    if (options.dryRun === true) return { table: table.qualified, outcome: 'expired', snapshotsBefore: before, snapshotsAfter: plan.metadata.snapshots.length };
     await options.beforeCommit?.();
     const next = await writeTableMetadata({ io: deps.io, metadata: plan.metadata, previousLocation: pointer.metadataLocation });
     try {
