@@ -67,21 +67,21 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
 
     // Expiry: a dry run first, then for real, with the whole history as old (window 0).
     const [beforeExpiry] = json(await cli('--json', 'lake', 'log', '--limit', '2')) as Array<{ id: string }>;
-    const dry = json(await cli('--json', 'lake', 'expire', '--dry-run', '--older-than', '0', '--min-age', '0')) as Record<string, any>;
+    const dry = json(await cli('--json', 'lake', 'expire', '--dry-run', '--older-than', '0', '--min-age', '0')) as { orphans: { filesDeleted: number } };
     expect(dry).toMatchObject({ dryRun: true, tables: [{ table: 'taxi.trips', outcome: 'expired', snapshotsBefore: 3, snapshotsAfter: 1 }], orphans: { dryRun: true } });
-    expect(dry['orphans'].filesDeleted).toBeGreaterThan(0);
+    expect(dry.orphans.filesDeleted).toBeGreaterThan(0);
     const expired = await cli('lake', 'expire', '--older-than', '0', '--min-age', '0');
     expect(expired.code, expired.stderr).toBe(0);
     expect(expired.stdout).toMatch(/taxi\.trips\s+3 → 1\s+expired 2/);
     // More than the dry run counted: the real trim committed first, freeing the expired snapshots' files too.
     const deleted = Number(/files: deleted (\d+) \(/.exec(expired.stdout)?.[1]);
-    expect(deleted).toBeGreaterThan(dry['orphans'].filesDeleted);
+    expect(deleted).toBeGreaterThan(dry.orphans.filesDeleted);
     expect(json(await cli('--json', 'lake', 'tables'))).toMatchObject([{ name: 'taxi.trips', rows: 50, files: 1 }]);
     const gone = await cli('lake', 'query', 'SELECT count(*) FROM taxi.trips', '--ref', `@${beforeExpiry?.id ?? ''}`);
     // The head before expiry is an ancestor now (the trim committed on top), so older than the window.
     expect(gone.code).toBe(2);
     expect(gone.stderr).toMatch(/history that old has expired/);
-    const nothing = json(await cli('--json', 'lake', 'expire', '--older-than', '0', '--min-age', '0')) as Record<string, any>;
+    const nothing = json(await cli('--json', 'lake', 'expire', '--older-than', '0', '--min-age', '0'));
     expect(nothing).toMatchObject({ tables: [{ outcome: 'skipped' }], orphans: { filesDeleted: 0 } });
   });
 
