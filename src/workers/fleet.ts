@@ -10,7 +10,7 @@ import { RunFlow } from '../shared/runs/index.js';
 import { connectRedis } from '../shared/redis/connection.js';
 import { redisKeys } from '../shared/redis/keys.js';
 import { createProcessors, type FleetDeps } from './processors/index.js';
-import { runJanitor, runJanitorOnce, type JanitorReport } from './janitor.js';
+import { janitorDidWork, runJanitor, runJanitorOnce, type JanitorOptions, type JanitorReport } from './janitor.js';
 import { createQueues, startWorkers, stageQueues, type FleetQueues, type RunningWorkers } from './runtime.js';
 
 export interface FleetOptions {
@@ -30,8 +30,8 @@ export interface Fleet {
   readonly queues: FleetQueues;
   readonly workers: RunningWorkers;
   readonly redis: Redis;
-  /** Runs the janitor now, in this process. */
-  janitor(): Promise<JanitorReport>;
+  /** Runs the janitor now, in this process (`overrides`, e.g. `sweepNow`, change this pass only). */
+  janitor(overrides?: Partial<JanitorOptions>): Promise<JanitorReport>;
   /** Stops the workers (waiting up to `graceMs` for active jobs) and closes connections. The lakehouse stays open. */
   close(graceMs?: number): Promise<void>;
 }
@@ -60,6 +60,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       parkMs: config.fleet.parkMs,
       mainBranch: config.fleet.targetBranch,
       compact: { files: config.fleet.compactFiles, smallerThanBytes: Math.floor(config.lakehouse.targetFileSizeBytes / 2) },
+      snapshotRetentionMs: config.fleet.snapshotRetentionMs,
     },
   };
   const workers = startWorkers({
@@ -72,18 +73,21 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     metrics: deps.metrics,
   });
   await workers.ready();
-  const janitorOptions = {
+  const janitorOptions: JanitorOptions = {
     stuckAfterMs: config.fleet.stuckAfterMs,
     quarantineMs: config.fleet.quarantineMs,
     historyCompactFiles: config.fleet.historyCompactFiles,
     mainBranch: config.fleet.targetBranch,
+    snapshotRetentionMs: config.fleet.snapshotRetentionMs,
+    orphanMinAgeMs: config.fleet.orphanMinAgeMs,
+    orphanSweepIntervalMs: config.fleet.orphanSweepIntervalMs,
   };
   const janitor =
     config.fleet.janitorIntervalMs > 0
       ? setInterval(() => {
           runJanitorOnce(deps, redis, keys, janitorOptions).then(
             (report) => {
-              if (report !== undefined && (report.failedRuns.length > 0 || report.resumedRuns.length > 0 || report.releasedLocks.length > 0 || report.deletedBranches.length > 0 || report.compactedTables.length > 0)) {
+              if (report !== undefined && janitorDidWork(report)) {
                 deps.logger.info({ ...report }, 'janitor cleaned up');
               }
             },
@@ -97,7 +101,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     queues,
     workers,
     redis,
-    janitor: () => runJanitor(deps, redis, keys, janitorOptions),
+    janitor: (overrides = {}) => runJanitor(deps, redis, keys, { ...janitorOptions, ...overrides }),
     close: async (graceMs = 30_000) => {
       clearInterval(janitor);
       await workers.close(graceMs);

@@ -5,6 +5,7 @@ import { TableNotFoundError } from '../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../shared/ledger/index.js';
 import type { Keys } from '../shared/redis/keys.js';
 import { LuaScript } from '../shared/redis/script.js';
+import { EXPIRE_BATCH } from './processors/context.js';
 import type { FleetDeps } from './processors/index.js';
 import { finishRun } from './processors/finish.js';
 import { wakeNext } from './processors/lease.js';
@@ -18,6 +19,17 @@ export interface JanitorOptions {
   readonly historyCompactFiles: number;
   /** The branch runs publish into, where the audit history lives. */
   readonly mainBranch: string;
+  /**
+   * History kept readable (null or absent: all of it): the audit-history tables' older snapshots
+   * are expired, and the orphan sweep deletes files no commit within it needs.
+   */
+  readonly snapshotRetentionMs?: number | null;
+  /** Unreferenced files younger than this stay (writes in flight); default 3 days. */
+  readonly orphanMinAgeMs?: number;
+  /** The sweep runs at most this often across the fleet (null or absent: never). */
+  readonly orphanSweepIntervalMs?: number | null;
+  /** Sweep now, whatever the interval (`floodgate janitor`). */
+  readonly sweepNow?: boolean;
   readonly now?: () => number;
 }
 
@@ -29,6 +41,19 @@ export interface JanitorReport {
   readonly deletedBranches: string[];
   /** Audit-history tables rewritten into fewer files (one append per run adds a file to each). */
   readonly compactedTables: Array<{ table: string; filesBefore: number; filesAfter: number }>;
+  /** Audit-history tables whose old snapshots were expired. */
+  readonly expiredSnapshots: Array<{ table: string; snapshotsBefore: number; snapshotsAfter: number }>;
+  /** What the orphan sweep deleted, when it ran in this pass. */
+  orphans?: { filesDeleted: number; bytesDeleted: number; filesTooYoung: number; expiredBefore: string };
+}
+
+/** True when a pass did anything worth a log line. */
+export function janitorDidWork(report: JanitorReport): boolean {
+  return (
+    report.failedRuns.length + report.resumedRuns.length + report.releasedLocks.length + report.deletedBranches.length > 0 ||
+    report.compactedTables.length + report.expiredSnapshots.length > 0 ||
+    (report.orphans?.filesDeleted ?? 0) > 0
+  );
 }
 
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
@@ -64,7 +89,7 @@ function idleMs(record: RunRecord, now: number): number {
  */
 export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, options: JanitorOptions): Promise<JanitorReport> {
   const now = options.now?.() ?? Date.now();
-  const report: JanitorReport = { releasedLocks: [], failedRuns: [], resumedRuns: [], deletedBranches: [], compactedTables: [] };
+  const report: JanitorReport = { releasedLocks: [], failedRuns: [], resumedRuns: [], deletedBranches: [], compactedTables: [], expiredSnapshots: [] };
 
   for (const key of await scanKeys(redis, keys.waiting('*'))) {
     const table = key.slice(keys.waiting('').length);
@@ -103,7 +128,52 @@ export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, opti
   }
   await deps.ledger.prune();
   await compactHistory(deps, options, report);
+  await expireHistory(deps, options, report, now);
+  await sweepOrphans(deps, redis, keys, options, report, now);
   return report;
+}
+
+/** The audit-history tables get an append per publish: their old snapshots go like a data table's. */
+async function expireHistory(deps: FleetDeps, options: JanitorOptions, report: JanitorReport, now: number): Promise<void> {
+  const expire = deps.lakehouse.expireSnapshots?.bind(deps.lakehouse);
+  const retention = options.snapshotRetentionMs;
+  if (expire === undefined || retention === undefined || retention === null) return;
+  for (const table of [AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE]) {
+    try {
+      const result = await expire(table, { branch: options.mainBranch, olderThanMs: retention, minSnapshots: EXPIRE_BATCH, now, message: `janitor: expire old snapshots of ${table}` });
+      if (result.outcome !== 'expired') continue;
+      deps.metrics.snapshotsExpired(table, 'janitor', result.snapshotsBefore - result.snapshotsAfter);
+      report.expiredSnapshots.push({ table, snapshotsBefore: result.snapshotsBefore, snapshotsAfter: result.snapshotsAfter });
+    } catch (error) {
+      if (!(error instanceof TableNotFoundError)) deps.logger.warn({ table, err: String(error) }, 'expiring the audit history failed; the next janitor pass tries again');
+    }
+  }
+}
+
+/**
+ * Deletes the warehouse files no retained commit needs, at most once per interval across the
+ * fleet (a Redis key with that expiry says when the last sweep started). A failure is logged;
+ * the key stays, so the next try waits for the next interval.
+ */
+async function sweepOrphans(deps: FleetDeps, redis: Redis, keys: Keys, options: JanitorOptions, report: JanitorReport, now: number): Promise<void> {
+  const remove = deps.lakehouse.removeOrphanFiles?.bind(deps.lakehouse);
+  const retention = options.snapshotRetentionMs;
+  const interval = options.orphanSweepIntervalMs;
+  if (remove === undefined || retention === undefined || retention === null) return;
+  const key = `${keys.prefix}:orphan-sweep`;
+  if (options.sweepNow === true) {
+    // A sweep on demand starts the interval over.
+    if (interval !== undefined && interval !== null) await redis.set(key, String(now), 'PX', interval);
+  } else if (interval === undefined || interval === null || (await redis.set(key, String(now), 'PX', interval, 'NX')) !== 'OK') {
+    return;
+  }
+  try {
+    const result = await remove({ olderThanMs: retention, now, ...(options.orphanMinAgeMs === undefined ? {} : { minAgeMs: options.orphanMinAgeMs }) });
+    deps.metrics.orphansRemoved(result.filesDeleted, result.bytesDeleted);
+    report.orphans = { filesDeleted: result.filesDeleted, bytesDeleted: result.bytesDeleted, filesTooYoung: result.filesTooYoung, expiredBefore: result.expiredBefore };
+  } catch (error) {
+    deps.logger.warn({ err: String(error) }, 'removing orphan files failed; the next sweep tries again');
+  }
 }
 
 /**

@@ -1,10 +1,13 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StorageUnavailableError } from '../../src/shared/lakehouse/errors.js';
 import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
+import { localFileIO, readTableMetadata } from '../../src/shared/lakehouse/local/iceberg/index.js';
 import { noopMetrics } from '../../src/shared/observability/ports.js';
 import { redisKeys } from '../../src/shared/redis/keys.js';
 import { JANITOR_LEASE_MS, runJanitorOnce } from '../../src/workers/janitor.js';
+import { EXPIRE_BATCH } from '../../src/workers/processors/context.js';
 import { startFleetHarness, type FleetHarness } from '../support/fleet.js';
 import { trips, writeFile } from '../support/data.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -210,6 +213,74 @@ describe('failure handling (real Redis)', () => {
     // Loading the first file again (a new idempotency key, so a new run) is caught from the compacted history.
     expect(await publish(sources[0]!, 'k0-again')).toBe('audit_failed');
     expect(await count('taxi.trips')).toBe(33);
+  });
+
+  it('expires old snapshots at publish and in the janitor, whose sweep then deletes what no kept commit needs; every row and past load is still seen', async () => {
+    const expired: string[] = [];
+    let orphans = 0;
+    const metrics = {
+      ...noopMetrics,
+      snapshotsExpired: (table: string, by: string, count: number) => expired.push(`${table} by ${by}: ${count}`),
+      orphansRemoved: (files: number) => (orphans += files),
+    };
+    // Everything older than 1 ms is history to give up; orphans go at any age.
+    const env = { FLOODGATE_SNAPSHOT_RETENTION: '1ms', FLOODGATE_ORPHAN_MIN_AGE: '0', FLOODGATE_JANITOR_INTERVAL_MS: '0' };
+    h = await startFleetHarness(redis.url, { env, metrics });
+    const harness = h;
+    const lake = harness.backend.lakehouse;
+    const checks = [{ type: 'not_already_loaded' }];
+    const sources: string[] = [];
+    const publish = async (source: string, key: string) => {
+      const { runId } = await harness.producer.enqueue({ table: 'taxi.trips', source, checks, idempotencyKey: key });
+      return harness.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    };
+    const snapshots = async (table: string) => {
+      const info = (await lake.listTables('main')).find((t) => t.name === table);
+      return (await readTableMetadata(localFileIO(), info?.metadataLocation ?? '')).snapshots.length;
+    };
+    const count = async (table: string) => Number((await lake.queryRows(`SELECT count(*) AS n FROM ${table}`))[0]?.['n']);
+    const metadataFiles = async () => (await fs.readdir(path.join(harness.backend.config.warehouse, 'taxi', 'trips', 'metadata'))).length;
+
+    let firstCommit = '';
+    for (let i = 0; i < EXPIRE_BATCH; i++) {
+      sources.push(await writeFile(path.join(harness.backend.dataDir, `b${i}.parquet`), trips(5, i * 5)));
+      const run = await publish(sources[i]!, `k${i}`);
+      expect(run.status).toBe('published');
+      firstCommit ||= run.publishedCommit ?? '';
+    }
+    // EXPIRE_BATCH snapshots, one of them current: one short of a batch to expire.
+    expect(await snapshots('taxi.trips')).toBe(EXPIRE_BATCH);
+    expect(expired).toEqual([]);
+    sources.push(await writeFile(path.join(harness.backend.dataDir, 'last.parquet'), trips(5, 1000)));
+    const last = await publish(sources.at(-1)!, 'last');
+    expect(last.status).toBe('published');
+    expect(expired).toEqual([`taxi.trips by publish: ${EXPIRE_BATCH}`]);
+    expect(await snapshots('taxi.trips')).toBe(1);
+    const trim = (await lake.log('main', { limit: 20 })).find((c) => c.properties['floodgate.operation'] === 'expire-snapshots');
+    expect(trim?.message).toBe(`expire old snapshots of taxi.trips after floodgate run ${last.runId}`);
+    expect(Date.parse(trim?.createdAt ?? '')).toBeLessThanOrEqual(Date.parse(last.finishedAt ?? ''));
+    const rows = 5 * (EXPIRE_BATCH + 1);
+    expect(await count('taxi.trips')).toBe(rows);
+
+    const before = { results: await count('_floodgate.audit_results'), loaded: await count('_floodgate.loaded_files'), metadata: await metadataFiles() };
+    const report = await harness.fleet.janitor({ sweepNow: true });
+    expect(report.expiredSnapshots).toEqual([
+      { table: '_floodgate.audit_results', snapshotsBefore: EXPIRE_BATCH + 1, snapshotsAfter: 1 },
+      { table: '_floodgate.loaded_files', snapshotsBefore: EXPIRE_BATCH + 1, snapshotsAfter: 1 },
+    ]);
+    expect(report.orphans?.filesDeleted).toBeGreaterThan(0);
+    expect(orphans).toBe(report.orphans?.filesDeleted);
+    expect(expired.slice(1)).toEqual([`_floodgate.audit_results by janitor: ${EXPIRE_BATCH}`, `_floodgate.loaded_files by janitor: ${EXPIRE_BATCH}`]);
+    // The table versions of expired history are gone; main's rows and history are whole.
+    expect(await metadataFiles()).toBeLessThan(before.metadata);
+    expect({ results: await count('_floodgate.audit_results'), loaded: await count('_floodgate.loaded_files'), metadata: before.metadata }).toEqual(before);
+    expect(await count('taxi.trips')).toBe(rows);
+    await expect(lake.queryRows('SELECT count(*) FROM taxi.trips', { ref: `@${firstCommit}` })).rejects.toMatchObject({ code: 'HISTORY_EXPIRED' });
+    // Loading the first file again is still caught from the trimmed, swept history.
+    expect((await publish(sources[0]!, 'k0-again')).status).toBe('audit_failed');
+    expect(await count('taxi.trips')).toBe(rows);
+    // Within the sweep interval the workers' periodic pass does not sweep again.
+    expect((await harness.fleet.janitor()).orphans).toBeUndefined();
   });
 
   it('runs the janitor in one process at a time, on a short lease it renews and frees only while it is its own', async () => {

@@ -20,6 +20,8 @@ describe('the workers\' metrics server', () => {
     metrics.lockWait(0.2);
     metrics.publishConflict('taxi.trips');
     metrics.tableCompacted('taxi.trips', 'publish', 64);
+    metrics.snapshotsExpired('taxi.trips', 'publish', 16);
+    metrics.orphansRemoved(3, 4096);
     metrics.prefectDelivery('dropped', 3);
     server = await startMetricsServer({ registry, port: 0, ready: async () => true });
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
@@ -42,6 +44,9 @@ describe('the workers\' metrics server', () => {
       'floodgate_publish_conflicts_total{table="taxi.trips"} 1',
       'floodgate_compactions_total{table="taxi.trips",by="publish"} 1',
       'floodgate_compacted_files_total{table="taxi.trips",by="publish"} 64',
+      'floodgate_snapshots_expired_total{table="taxi.trips",by="publish"} 16',
+      'floodgate_orphan_files_deleted_total 3',
+      'floodgate_orphan_bytes_deleted_total 4096',
       'floodgate_prefect_deliveries_total{outcome="dropped"} 3',
       'floodgate_prefect_deliveries_total{outcome="failed"} 0',
     ]) {

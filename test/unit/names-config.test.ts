@@ -53,6 +53,14 @@ describe('config', () => {
     expect(loadConfig({ FLOODGATE_HISTORY_COMPACT_FILES: '0' }).fleet.historyCompactFiles).toBe(0);
     expect(() => loadConfig({ FLOODGATE_COMPACT_FILES: '-3' })).toThrow(/FLOODGATE_COMPACT_FILES: must be 0 \(never\) or at least 2/);
     expect(loadConfig({}).fleet.compactFiles).toBe(64);
+    expect(loadConfig({}).fleet).toMatchObject({ snapshotRetentionMs: 7 * 86_400_000, orphanMinAgeMs: 3 * 86_400_000, orphanSweepIntervalMs: 3_600_000 });
+    expect(loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: 'off', FLOODGATE_ORPHAN_MIN_AGE: '12h', FLOODGATE_ORPHAN_SWEEP_INTERVAL: '0' }).fleet).toMatchObject({
+      snapshotRetentionMs: null,
+      orphanMinAgeMs: 12 * 3_600_000,
+      orphanSweepIntervalMs: null,
+    });
+    expect(loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: '1d12h' }).fleet.snapshotRetentionMs).toBe(36 * 3_600_000);
+    expect(() => loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: 'a week' })).toThrow(/FLOODGATE_SNAPSHOT_RETENTION: not a duration: "a week" \(use e\.g\. 30m, 24h, 7d, 1d12h\), or off/);
   });
 });
 

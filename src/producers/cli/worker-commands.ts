@@ -8,6 +8,7 @@ import { redactRedisUrl } from '../../shared/redis/connection.js';
 import { startFleet, type Fleet } from '../../workers/fleet.js';
 import { contextOf } from './context.js';
 import { requireRedisUrl } from './fleet-context.js';
+import { formatBytes } from './output.js';
 
 const ALL_STAGES: readonly Stage[] = ['write', 'audit', 'publish'];
 
@@ -102,7 +103,15 @@ export function janitorCommand(): Command {
   return new Command('janitor')
     .description(
       'clean up once: give up on dead runs and free their tables, delete expired quarantine branches, ' +
-        'and compact the audit-history tables once they have FLOODGATE_HISTORY_COMPACT_FILES data files',
+        'compact the audit-history tables once they have FLOODGATE_HISTORY_COMPACT_FILES data files, expire their ' +
+        'snapshots older than FLOODGATE_SNAPSHOT_RETENTION, and delete the warehouse files no commit within it needs',
+    )
+    .addHelpText(
+      'after',
+      '\nWorkers run the same pass every FLOODGATE_JANITOR_INTERVAL_MS, and the orphan sweep at most every\n' +
+        'FLOODGATE_ORPHAN_SWEEP_INTERVAL (default 1h); this command sweeps at once. Files younger than\n' +
+        'FLOODGATE_ORPHAN_MIN_AGE (default 3d) always stay. FLOODGATE_SNAPSHOT_RETENTION=off keeps all history.\n' +
+        'See floodgate lake expire --help for what expiry means for old commits.',
     )
     .action(async (_options: unknown, command: Command) => {
       const { config, out } = contextOf(command);
@@ -110,7 +119,7 @@ export function janitorCommand(): Command {
       const lakehouse = await openLakehouse(config.lakehouse);
       const fleet = await startFleet({ config, redisUrl, lakehouse, stages: [], concurrency: 1 });
       try {
-        const report = await fleet.janitor();
+        const report = await fleet.janitor({ sweepNow: true });
         out.result(report, () =>
           [
             `released ${report.releasedLocks.length} table claim(s)${report.releasedLocks.map((l) => `\n  ${l.table}: ${l.runId} (${l.reason})`).join('')}`,
@@ -118,6 +127,10 @@ export function janitorCommand(): Command {
             `resumed ${report.resumedRuns.length} run(s) first in line without a job${report.resumedRuns.map((r) => `\n  ${r}`).join('')}`,
             `deleted ${report.deletedBranches.length} branch(es)${report.deletedBranches.map((b) => `\n  ${b}`).join('')}`,
             `compacted ${report.compactedTables.length} history table(s)${report.compactedTables.map((c) => `\n  ${c.table}: ${c.filesBefore} files into ${c.filesAfter}`).join('')}`,
+            `expired old snapshots of ${report.expiredSnapshots.length} history table(s)${report.expiredSnapshots.map((e) => `\n  ${e.table}: ${e.snapshotsBefore} snapshots → ${e.snapshotsAfter}`).join('')}`,
+            report.orphans === undefined
+              ? 'orphan sweep: off (FLOODGATE_SNAPSHOT_RETENTION=off, or a backend without it)'
+              : `deleted ${report.orphans.filesDeleted} orphan file(s) (${formatBytes(report.orphans.bytesDeleted)}); ${report.orphans.filesTooYoung} younger than FLOODGATE_ORPHAN_MIN_AGE kept`,
           ].join('\n'),
         );
       } finally {

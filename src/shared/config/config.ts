@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from '../audits/duration.js';
 import { FloodgateError } from '../errors/index.js';
 
 /**
@@ -23,6 +24,18 @@ const byteSize = z.string().transform((value, ctx) => {
     return parseByteSize(value);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** `7d`, `36h`, `1d12h`; `off` (or `0`) gives null: never. */
+const durationOrOff = z.string().transform((value, ctx) => {
+  const text = value.trim();
+  if (text === 'off' || text === '0') return null;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message}, or off` });
     return z.NEVER;
   }
 });
@@ -66,6 +79,9 @@ const envSchema = z.object({
   FLOODGATE_QUARANTINE_DAYS: z.coerce.number().min(0).max(3650).default(7),
   FLOODGATE_JANITOR_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   FLOODGATE_HISTORY_COMPACT_FILES: z.coerce.number().int().refine((n) => n === 0 || n >= 2, 'must be 0 (never) or at least 2').default(32),
+  FLOODGATE_SNAPSHOT_RETENTION: durationOrOff.default(7 * 86_400_000),
+  FLOODGATE_ORPHAN_MIN_AGE: durationOrOff.default(3 * 86_400_000),
+  FLOODGATE_ORPHAN_SWEEP_INTERVAL: durationOrOff.default(3_600_000),
   FLOODGATE_COMPACT_FILES: z.coerce.number().int().refine((n) => n === 0 || n >= 2, 'must be 0 (never) or at least 2').default(64),
   FLOODGATE_API_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   FLOODGATE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
@@ -160,6 +176,15 @@ export interface FleetSettings {
    * rewrites them, still holding the table (0: never).
    */
   readonly compactFiles: number;
+  /**
+   * History kept readable: publishes drop their table's snapshots older than this, and the janitor
+   * those of the audit history, then deletes files no commit within it needs (null: keep all history).
+   */
+  readonly snapshotRetentionMs: number | null;
+  /** Unreferenced warehouse files younger than this are never deleted (writes in flight). */
+  readonly orphanMinAgeMs: number;
+  /** How often the janitor sweeps the warehouse for unreferenced files (null: never). */
+  readonly orphanSweepIntervalMs: number | null;
   /** The branch runs are branched from and published into (default `main`). */
   readonly targetBranch: string;
 }
@@ -249,6 +274,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     janitorIntervalMs: e.FLOODGATE_JANITOR_INTERVAL_MS,
     historyCompactFiles: e.FLOODGATE_HISTORY_COMPACT_FILES,
     compactFiles: e.FLOODGATE_COMPACT_FILES,
+    snapshotRetentionMs: e.FLOODGATE_SNAPSHOT_RETENTION,
+    orphanMinAgeMs: e.FLOODGATE_ORPHAN_MIN_AGE ?? 0,
+    orphanSweepIntervalMs: e.FLOODGATE_ORPHAN_SWEEP_INTERVAL,
     targetBranch: e.FLOODGATE_TARGET_BRANCH,
   };
   const api: ApiSettings = {

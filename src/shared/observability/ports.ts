@@ -24,6 +24,10 @@ export interface Metrics {
   publishConflict(table: string): void;
   /** A table rewritten into fewer data files, by the publish stage (`publish`) or the janitor (`janitor`). */
   tableCompacted(table: string, by: 'publish' | 'janitor', filesRewritten: number): void;
+  /** Snapshots dropped from a table's version on main, by the publish stage or the janitor. */
+  snapshotsExpired(table: string, by: 'publish' | 'janitor', count: number): void;
+  /** Unreferenced warehouse files the janitor deleted. */
+  orphansRemoved(files: number, bytes: number): void;
   /** Prefect deliveries: `sent`, `retried`, `failed` (gave up) or `dropped` (buffer full). */
   prefectDelivery(outcome: 'sent' | 'retried' | 'failed' | 'dropped', count?: number): void;
 }
@@ -66,6 +70,8 @@ export const noopMetrics: Metrics = {
   lockWait: () => {},
   publishConflict: () => {},
   tableCompacted: () => {},
+  snapshotsExpired: () => {},
+  orphansRemoved: () => {},
   prefectDelivery: () => {},
 };
 

@@ -29,7 +29,12 @@ export interface FleetOptions {
   readonly mainBranch: string;
   /** After a publish, the table's data files smaller than `smallerThanBytes` are compacted once there are `files` of them (0: never). */
   readonly compact: { readonly files: number; readonly smallerThanBytes: number };
+  /** After a publish, the table's snapshots on main older than this are expired, a batch at a time (null or absent: never). */
+  readonly snapshotRetentionMs?: number | null;
 }
+
+/** Snapshots are expired once at least this many are old enough: one trim commit per batch, not per publish. */
+export const EXPIRE_BATCH = 16;
 
 export interface FleetDeps {
   readonly lakehouse: Lakehouse;

@@ -1,8 +1,8 @@
 import { historyOfRun, recordAuditHistory, summarizeForCommit, type AuditReport } from '../../shared/audits/index.js';
 import { MergeConflictError, RefChangedError } from '../../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
-import type { Lease } from '../../shared/locks/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
+import { tidyTable } from './housekeeping.js';
 import { LeaseLostError, runStage } from './lease.js';
 import { failStage, finishRun, settleFinished } from './finish.js';
 
@@ -33,37 +33,6 @@ async function mergeAudited(deps: FleetDeps, record: RunRecord, properties: Reco
   } catch (error) {
     if (error instanceof MergeConflictError) deps.metrics.publishConflict(record.table);
     throw error;
-  }
-}
-
-/**
- * Housekeeping while the run still holds its table, so no other run of the table has a branch
- * the rewrite could conflict with: once the table has enough small data files (one per run, for
- * runs of small batches), rewrite them on main. The run is published already; a failure here is
- * logged, never the run's.
- */
-async function compactIfDue(deps: FleetDeps, lease: Lease, signal: AbortSignal): Promise<void> {
-  const { files, smallerThanBytes } = deps.options.compact;
-  const compact = deps.lakehouse.compactTable?.bind(deps.lakehouse);
-  if (files === 0 || compact === undefined) return;
-  const { table, runId } = lease;
-  try {
-    const result = await compact(table, {
-      branch: deps.options.mainBranch,
-      minFiles: files,
-      smallerThanBytes,
-      signal,
-      message: `compact ${table} after floodgate run ${runId}`,
-      beforeCommit: async () => {
-        if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
-      },
-    });
-    if (result.outcome === 'compacted') {
-      deps.metrics.tableCompacted(table, 'publish', result.filesRewritten);
-      deps.logger.info({ runId, table, filesRewritten: result.filesRewritten, filesAfter: result.filesAfter, commit: result.commit }, 'table compacted');
-    }
-  } catch (error) {
-    deps.logger.warn({ runId, table, err: String(error) }, 'compaction after publish failed; the run is published, the next publish tries again');
   }
 }
 
@@ -101,7 +70,7 @@ export function publishProcessor(deps: FleetDeps) {
           const main = deps.options.mainBranch;
           const skip = redelivered ? await historyOfRun(deps.lakehouse, runId, main) : undefined;
           await recordAuditHistory({ lakehouse: deps.lakehouse, report, branch: main, runId, published: true, ...(skip === undefined ? {} : { skip }) });
-          await compactIfDue(deps, lease, leaseSignal);
+          await tidyTable(deps, lease, leaseSignal);
           await finishRun(deps, record, 'published', { keepBranch: false, patch: { publishedCommit: commit } });
           return 'done';
         } catch (error) {

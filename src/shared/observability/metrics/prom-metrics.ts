@@ -64,6 +64,14 @@ export function createPromMetrics(registry: Registry): Metrics {
     labelNames: ['table', 'by'],
     registers,
   });
+  const snapshotsExpired = new Counter({
+    name: METRIC_NAMES.snapshotsExpired,
+    help: 'Table snapshots expired (dropped from the table version on main), by table and by whom (publish, janitor).',
+    labelNames: ['table', 'by'],
+    registers,
+  });
+  const orphanFiles = new Counter({ name: METRIC_NAMES.orphanFilesDeleted, help: 'Warehouse files deleted by orphan removal (the janitor).', registers });
+  const orphanBytes = new Counter({ name: METRIC_NAMES.orphanBytesDeleted, help: 'Bytes of warehouse files deleted by orphan removal (the janitor).', registers });
   const prefect = new Counter({
     name: METRIC_NAMES.prefectDeliveries,
     help: 'Prefect deliveries, by outcome: sent, retried, failed (gave up) or dropped (buffer full).',
@@ -89,6 +97,11 @@ export function createPromMetrics(registry: Registry): Metrics {
     tableCompacted: (table, by, filesRewritten) => {
       compactions.inc({ table, by });
       compactedFiles.inc({ table, by }, Math.max(0, filesRewritten));
+    },
+    snapshotsExpired: (table, by, count) => snapshotsExpired.inc({ table, by }, Math.max(0, count)),
+    orphansRemoved: (files, byteCount) => {
+      orphanFiles.inc(Math.max(0, files));
+      orphanBytes.inc(Math.max(0, byteCount));
     },
     prefectDelivery: (outcome, count = 1) => prefect.inc({ outcome }, Math.max(0, count)),
   };
