@@ -362,6 +362,29 @@ for (const harness of selectedBackends(process.env['BACKENDS'])) {
       expect((await lake.listTables('main')).find((t) => t.name === 'taxi.trips')).toMatchObject({ rows: 24, files: 1 });
     });
 
+    it('expires old history without changing a row, or says it has none', async () => {
+      const lake = backend.lakehouse;
+      if (lake.expireSnapshots === undefined || lake.removeOrphanFiles === undefined) {
+        // A backend that keeps its own history and files (Bauplan) has neither; the fleet then skips both.
+        expect(lake.backend).toBe('bauplan');
+        expect(lake.expireSnapshots ?? lake.removeOrphanFiles).toBeUndefined();
+        return;
+      }
+      for (const [i, n] of [12, 7, 5].entries()) {
+        await writeFile(file(`e${i}.parquet`), trips(n, i * 100));
+        await lake.importData({ table: 'taxi.trips', source: file(`e${i}.parquet`), branch: 'main' });
+      }
+      const rows = () => lake.queryRows('SELECT * FROM taxi.trips ORDER BY id');
+      const before = await rows();
+      const [, second] = await lake.log('main', { limit: 2 });
+      expect(await lake.expireSnapshots('taxi.trips')).toMatchObject({ outcome: 'skipped', snapshotsBefore: 3, snapshotsAfter: 3 });
+      expect(await lake.expireSnapshots('taxi.trips', { olderThanMs: 0 })).toMatchObject({ outcome: 'expired', snapshotsBefore: 3, snapshotsAfter: 1 });
+      const swept = await lake.removeOrphanFiles({ olderThanMs: 0, minAgeMs: 0 });
+      expect(swept.filesDeleted).toBeGreaterThan(0);
+      expect(await rows()).toEqual(before);
+      await expect(lake.queryRows('SELECT count(*) FROM taxi.trips', { ref: `@${second?.id ?? ''}` })).rejects.toMatchObject({ code: 'HISTORY_EXPIRED' });
+    });
+
     it('keeps a log with authors, messages and properties', async () => {
       const lake = backend.lakehouse;
       if (!lake.capabilities.importProperties) {
