@@ -39,7 +39,8 @@ export function workerCommand(): Command {
       'after',
       '\nNeeds REDIS_URL. Many worker processes may run at once; scale each stage on its own.\n' +
         'Each process also offers to run the janitor every FLOODGATE_JANITOR_INTERVAL_MS (one at a time across the fleet),\n' +
-        'and a publish compacts its table once it holds FLOODGATE_COMPACT_FILES small data files (0 turns that off).',
+        'and a publish compacts its table once it holds FLOODGATE_COMPACT_FILES small data files (0 turns that off)\n' +
+        'and expires its snapshots older than FLOODGATE_SNAPSHOT_RETENTION, 16 at a time (off turns that off).',
     )
     .action(async (options: { stages: Stage[]; concurrency: number; grace: number }, command: Command) => {
       const { config } = contextOf(command);
