@@ -21,7 +21,10 @@ scratch lakehouse, one process:
      of ${AUDIT_RESULTS_TABLE} and ${LOADED_FILES_TABLE} per run, as the publish stage does;
   2. the history checks every run's audit makes (not_already_loaded, volume_change), timed;
   3. both tables compacted (what \`floodgate janitor\` does past FLOODGATE_HISTORY_COMPACT_FILES);
-  4. the same checks again: the ratio is before / after, same process, same rows.
+  4. the same checks again: the ratio is before / after, same process, same rows;
+  5. history appends timed, then both tables' snapshots expired and the orphan files swept (what
+     the janitor does past FLOODGATE_SNAPSHOT_RETENTION, here with a window of 0), then the same
+     appends timed again: the ratio is before / after expiry.
 
 Environment (defaults: full run / --quick):
   BENCH_HISTORY_RUNS  publishes recorded      1000 / 150
@@ -29,6 +32,8 @@ Environment (defaults: full run / --quick):
 
 const TABLE = 'bench.trips';
 const HISTORY_CHECKS: Check[] = [{ type: 'not_already_loaded' }, { type: 'volume_change', maxChangePercent: 50, lookback: 20 }];
+
+const APPEND_SAMPLE = 30;
 
 interface Side {
   readonly files: Record<string, number>;
@@ -52,6 +57,31 @@ function historyAudit(lakehouse: Lakehouse): Promise<AuditReport> {
     defaultChecks: false,
     context: { runId: 'probe', fingerprints: ['fp-probe'], rowsAdded: 100, historyRef: 'main' },
   });
+}
+
+/** Bytes and snapshot count of each history table's current metadata file, and the warehouse's files. */
+async function footprint(lakehouse: Lakehouse, warehouse: string) {
+  const tables = await lakehouse.listTables('main');
+  const metadata: Record<string, { bytes: number; snapshots: number }> = {};
+  for (const table of [AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE]) {
+    const location = tables.find((t) => t.name === table)?.metadataLocation ?? '';
+    const text = await fs.readFile(location, 'utf8');
+    metadata[table] = { bytes: Buffer.byteLength(text), snapshots: (JSON.parse(text) as { snapshots: unknown[] }).snapshots.length };
+  }
+  const entries = await fs.readdir(warehouse, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  const bytes = (await Promise.all(files.map((f) => fs.stat(f)))).reduce((sum, s) => sum + s.size, 0);
+  return { metadata, files: files.length, bytes };
+}
+
+async function timeAppends(lakehouse: Lakehouse, report: AuditReport, tag: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < APPEND_SAMPLE; i++) {
+    collectGarbage();
+    const run = { lakehouse, report: { ...report, fingerprints: [`fp-${tag}-${i}`] }, branch: 'main', runId: `run-${tag}-${i}`, published: true };
+    out.push((await timed(() => recordAuditHistory(run))).ms);
+  }
+  return out;
 }
 
 async function measure(lakehouse: Lakehouse, reps: number): Promise<Side> {
@@ -78,7 +108,7 @@ async function run(argv: readonly string[]): Promise<void> {
   const pressureStart = cpuPressure60();
   const dataDir = path.join(args.benchDir, '.data');
   const home = path.join(dataDir, 'history-home');
-  const { lakehouse } = await openBenchLakehouse(home, dataDir);
+  const { lakehouse, config } = await openBenchLakehouse(home, dataDir);
   try {
     const records = Array.from({ length: 100 }, (_, i) => ({ trip_id: i, fare: (i % 40) + 2.5, zone: `zone-${i % 7}` }));
     await lakehouse.appendRecords({ table: TABLE, branch: 'main', records });
@@ -109,6 +139,24 @@ async function run(argv: readonly string[]): Promise<void> {
       throw new Error(`compaction changed what the checks saw: ${JSON.stringify(before.observed)} vs ${JSON.stringify(after.observed)}`);
     }
 
+    progress(`expiry: ${APPEND_SAMPLE} history appends, expire both tables and sweep, ${APPEND_SAMPLE} appends again`);
+    const { warehouse } = config;
+    const appendsBefore = await timeAppends(lakehouse, report, 'before');
+    const kept = await footprint(lakehouse, warehouse);
+    const expiry = await timed(async () => {
+      const tables = [];
+      for (const table of [AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE]) tables.push(await lakehouse.expireSnapshots?.(table, { olderThanMs: 0 }));
+      return { tables, orphans: await lakehouse.removeOrphanFiles?.({ olderThanMs: 0, minAgeMs: 0 }) };
+    });
+    if (expiry.value.orphans === undefined || expiry.value.tables.some((t) => t?.outcome !== 'expired')) throw new Error(`expiry did not run: ${JSON.stringify(expiry.value)}`);
+    const expired = await footprint(lakehouse, warehouse);
+    const appendsAfter = await timeAppends(lakehouse, report, 'after');
+    const afterExpiry = await measure(lakehouse, 1);
+    if (JSON.stringify(afterExpiry.observed) !== JSON.stringify(before.observed)) {
+      throw new Error(`expiry changed what the checks saw: ${JSON.stringify(before.observed)} vs ${JSON.stringify(afterExpiry.observed)}`);
+    }
+    const meta = (f: typeof kept) => `${f.metadata[AUDIT_RESULTS_TABLE]?.snapshots} snapshots, ${kb(f.metadata[AUDIT_RESULTS_TABLE]?.bytes)} / ${f.metadata[LOADED_FILES_TABLE]?.snapshots}, ${kb(f.metadata[LOADED_FILES_TABLE]?.bytes)}`;
+
     const block = (from: number) => median(appendMs.slice(from, from + 50));
     const lines = [
       '### Audit-history benchmark results',
@@ -131,9 +179,22 @@ async function run(argv: readonly string[]): Promise<void> {
       '',
       `Compaction: ${compacted.map((c) => `${c.table} ${c.filesBefore} files → ${c.filesAfter} (${c.rows} rows) in ${ms(c.ms)}`).join('; ')}.`,
       `History appends (one \`recordAuditHistory\`, two commits), p50 of the first 50: ${ms(block(0))}; of the last 50: ${ms(block(Math.max(0, runs - 50)))}.`,
+      '',
+      `Expiry (both tables' snapshots expired with a window of 0, then the orphan sweep; ${APPEND_SAMPLE} history appends timed on each side, same process; the checks observed the same values after):`,
+      '',
+      markdownTable(
+        ['', 'before expiry', 'after', 'before / after'],
+        [
+          ['current metadata file: audit_results / loaded_files', meta(kept), meta(expired), ''],
+          ['warehouse files (all tables)', `${kept.files} (${kb(kept.bytes)})`, `${expired.files} (${kb(expired.bytes)})`, ratio(kept.bytes / expired.bytes)],
+          ['history append (`recordAuditHistory`, two commits), p50', ms(median(appendsBefore)), ms(median(appendsAfter)), ratio(median(appendsBefore) / median(appendsAfter))],
+        ],
+      ),
+      '',
+      `Expiring both tables and sweeping took ${ms(expiry.ms)}: ${expiry.value.orphans.filesDeleted} files deleted (${kb(expiry.value.orphans.bytesDeleted)}), ${expiry.value.orphans.filesReferenced} still referenced.`,
     ];
     const text = lines.join('\n');
-    await writeSuiteResults(path.join(args.benchDir, 'results'), 'history', text, { runs, reps, before, after, compacted, appendMs }, !args.quick);
+    await writeSuiteResults(path.join(args.benchDir, 'results'), 'history', text, { runs, reps, before, after, compacted, appendMs, appendsBefore, appendsAfter, kept, expired, expiry }, !args.quick);
     console.log(text);
   } finally {
     await lakehouse.close();
@@ -141,8 +202,12 @@ async function run(argv: readonly string[]): Promise<void> {
   }
 }
 
+function kb(bytes: number | undefined): string {
+  return `${((bytes ?? 0) / 1024).toFixed(1)} KB`;
+}
+
 export const historySuite: Suite = {
   name: 'history',
-  description: 'history checks over 1,000 publishes of audit history, before vs after compaction',
+  description: 'history checks over 1,000 publishes of audit history, before vs after compaction; appends before vs after expiry',
   run,
 };

@@ -294,7 +294,7 @@ describe.each(allBackends())('catalog on $name', (backend) => {
       await other.close();
     }
     const versions = await target.query<{ version: number }>('SELECT version FROM fg_schema_migrations ORDER BY version');
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2]);
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
 
     const fresh = await backend.fresh();
     try {
