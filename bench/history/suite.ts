@@ -155,7 +155,7 @@ async function run(argv: readonly string[]): Promise<void> {
     if (JSON.stringify(afterExpiry.observed) !== JSON.stringify(before.observed)) {
       throw new Error(`expiry changed what the checks saw: ${JSON.stringify(before.observed)} vs ${JSON.stringify(afterExpiry.observed)}`);
     }
-    const meta = (f: typeof kept) => `${f.metadata[AUDIT_RESULTS_TABLE]?.snapshots} snapshots, ${kb(f.metadata[AUDIT_RESULTS_TABLE]?.bytes)} / ${f.metadata[LOADED_FILES_TABLE]?.snapshots}, ${kb(f.metadata[LOADED_FILES_TABLE]?.bytes)}`;
+    const meta = (f: typeof kept) => `${f.metadata[AUDIT_RESULTS_TABLE]?.snapshots} snapshot(s), ${kb(f.metadata[AUDIT_RESULTS_TABLE]?.bytes)} / ${f.metadata[LOADED_FILES_TABLE]?.snapshots}, ${kb(f.metadata[LOADED_FILES_TABLE]?.bytes)}`;
 
     const block = (from: number) => median(appendMs.slice(from, from + 50));
     const lines = [
@@ -203,7 +203,8 @@ async function run(argv: readonly string[]): Promise<void> {
 }
 
 function kb(bytes: number | undefined): string {
-  return `${((bytes ?? 0) / 1024).toFixed(1)} KB`;
+  const b = bytes ?? 0;
+  return b >= 1024 ** 2 ? `${(b / 1024 ** 2).toFixed(1)} MB` : `${(b / 1024).toFixed(1)} KB`;
 }
 
 export const historySuite: Suite = {
