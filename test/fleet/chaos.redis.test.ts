@@ -67,6 +67,13 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
       // does during this test is left open; the row counts below hold either way).
       FLOODGATE_COMPACT_FILES: '3',
       FLOODGATE_HISTORY_COMPACT_FILES: '6',
+      // History expiry and the orphan sweep under fire too: only ref heads are kept (a 1 ms window),
+      // and a sweep may run every 3 s, deleting unreferenced files older than 10 s (a write commits its
+      // files well within that). In trial runs the janitor expired the history's snapshots under fire,
+      // but its few passes found no orphan old enough yet; the sweep after the runs, below, is asserted.
+      FLOODGATE_SNAPSHOT_RETENTION: '1ms',
+      FLOODGATE_ORPHAN_MIN_AGE: '10s',
+      FLOODGATE_ORPHAN_SWEEP_INTERVAL: '3s',
       FLOODGATE_DUCKDB_THREADS: '1',
       FLOODGATE_DUCKDB_MEMORY_LIMIT: '256MB',
       FLOODGATE_AUTHOR: 'chaos',
@@ -143,6 +150,20 @@ describe('chaos: workers SIGKILLed at random while 60 runs go through', () => {
         }
         const quarantines = records.filter((r) => r.status === 'audit_failed').map((r) => r.branch).sort();
         expect((await lake.listBranches({ prefix: 'wap/' })).map((b) => b.name).sort()).toEqual(quarantines);
+
+        // Once the fleet is idle, a sweep of everything unreferenced (files of killed writes included)
+        // leaves every table and every quarantine reading exactly what it did.
+        const swept = await lake.removeOrphanFiles?.({ olderThanMs: 0, minAgeMs: 0 });
+        expect(swept?.filesDeleted, `seed ${seed}`).toBeGreaterThan(0);
+        for (let t = 0; t < TABLES; t++) {
+          const expected = runs.filter((r) => r.good && r.table === `chaos.t${t}`).length * ROWS;
+          expect((await lake.queryRows(`SELECT count(*) AS n FROM chaos.t${t}`))[0], `chaos.t${t} after the sweep (seed ${seed})`).toEqual({ n: expected });
+        }
+        for (const [i, record] of records.entries()) {
+          if (record.status !== 'audit_failed') continue;
+          const [row] = await lake.queryRows(`SELECT count(*) AS n FROM ${runs[i]?.table ?? ''}`, { ref: record.branch ?? '' });
+          expect(Number(row?.['n']), `quarantine ${record.branch ?? ''} after the sweep (seed ${seed})`).toBeGreaterThan(0);
+        }
       } finally {
         await lake.close();
       }
