@@ -25,6 +25,7 @@ function positiveInt(value: string): number {
 
 interface ExpireFlags {
   readonly branch: string;
+  readonly trim: boolean;
   readonly olderThan: number;
   readonly retainLast: number;
   readonly minAge: number;
@@ -34,24 +35,26 @@ interface ExpireFlags {
 
 function summary(flags: ExpireFlags, tables: readonly ExpireSnapshotsResult[], orphans: RemoveOrphanFilesResult | undefined): string {
   const verb = flags.dryRun === true ? 'would expire' : 'expired';
-  const lines = [
-    formatTable(
+  const lines: string[] = [];
+  if (flags.trim && tables.length === 0) lines.push(`no tables on ${flags.branch}`);
+  if (tables.length > 0) {
+    lines.push(formatTable(
       tables.map((t) => ({
         table: t.table,
         snapshots: `${t.snapshotsBefore} → ${t.snapshotsAfter}`,
         result: t.outcome === 'skipped' ? 'nothing old enough' : `${verb} ${t.snapshotsBefore - t.snapshotsAfter}`,
         commit: t.commit ?? '',
       })),
-    ),
-  ];
+    ));
+  }
   if (orphans !== undefined) {
     const deleted = flags.dryRun === true ? 'would delete' : 'deleted';
     lines.push(
-      '',
+      ...(lines.length > 0 ? [''] : []),
       `files: ${deleted} ${orphans.filesDeleted} (${formatBytes(orphans.bytesDeleted)}) of ${orphans.filesScanned} in the warehouse; ` +
         `${orphans.filesReferenced} still referenced by ${orphans.commitsRetained} retained commits; ` +
         `${orphans.filesTooYoung} unreferenced but younger than ${formatDuration(flags.minAge)} kept`,
-      `commits made before ${orphans.expiredBefore} that no ref points at can no longer be read`,
+      `commits made before ${orphans.expiredBefore} that no ref points at ${flags.dryRun === true ? 'would no longer be readable' : 'can no longer be read'}`,
     );
     if (flags.dryRun === true) lines.push('(dry run: nothing was committed or deleted)');
   }
@@ -104,7 +107,7 @@ export function expireCommand(): Command {
     .option('--dry-run', 'report what would go; commit and delete nothing (the files of snapshots step 1 would expire are not counted)')
     .option('--no-trim', 'skip step 1 (no commits): only delete unreferenced files')
     .option('--no-orphans', 'skip step 2: only trim snapshots')
-    .action(async (names: string[], flags: ExpireFlags & { trim: boolean }, command: Command) =>
+    .action(async (names: string[], flags: ExpireFlags, command: Command) =>
       withLakehouse(command, async (lakehouse, { out }) => {
         if (!flags.trim && names.length > 0) throw new InvalidInputError('--no-trim removes files of the whole warehouse; give no tables with it');
         const tables = flags.trim ? await trimTables(out, lakehouse, names, flags) : [];
