@@ -138,16 +138,12 @@ async function expireHistory(deps: FleetDeps, options: JanitorOptions, report: J
   const expire = deps.lakehouse.expireSnapshots?.bind(deps.lakehouse);
   const retention = options.snapshotRetentionMs;
   if (expire === undefined || retention === undefined || retention === null) return;
-  for (const table of [AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE]) {
-    try {
-      const result = await expire(table, { branch: options.mainBranch, olderThanMs: retention, minSnapshots: EXPIRE_BATCH, now, message: `janitor: expire old snapshots of ${table}` });
-      if (result.outcome !== 'expired') continue;
-      deps.metrics.snapshotsExpired(table, 'janitor', result.snapshotsBefore - result.snapshotsAfter);
-      report.expiredSnapshots.push({ table, snapshotsBefore: result.snapshotsBefore, snapshotsAfter: result.snapshotsAfter });
-    } catch (error) {
-      if (!(error instanceof TableNotFoundError)) deps.logger.warn({ table, err: String(error) }, 'expiring the audit history failed; the next janitor pass tries again');
-    }
-  }
+  await eachHistoryTable(deps, 'expiring', async (table) => {
+    const result = await expire(table, { branch: options.mainBranch, olderThanMs: retention, minSnapshots: EXPIRE_BATCH, now, message: `janitor: expire old snapshots of ${table}` });
+    if (result.outcome !== 'expired') return;
+    deps.metrics.snapshotsExpired(table, 'janitor', result.snapshotsBefore - result.snapshotsAfter);
+    report.expiredSnapshots.push({ table, snapshotsBefore: result.snapshotsBefore, snapshotsAfter: result.snapshotsAfter });
+  });
 }
 
 /**
@@ -185,15 +181,24 @@ async function sweepOrphans(deps: FleetDeps, redis: Redis, keys: Keys, options: 
 async function compactHistory(deps: FleetDeps, options: JanitorOptions, report: JanitorReport): Promise<void> {
   const compact = deps.lakehouse.compactTable?.bind(deps.lakehouse);
   if (compact === undefined || options.historyCompactFiles === 0) return;
+  await eachHistoryTable(deps, 'compacting', async (table) => {
+    const result = await compact(table, { branch: options.mainBranch, minFiles: options.historyCompactFiles, message: `janitor: compact ${table}` });
+    if (result.outcome !== 'compacted') return;
+    deps.metrics.tableCompacted(table, 'janitor', result.filesRewritten);
+    report.compactedTables.push({ table, filesBefore: result.filesBefore, filesAfter: result.filesAfter });
+  });
+}
+
+/**
+ * Housekeeping on each audit-history table in turn. No history yet is normal; any other failure
+ * is logged (`<doing> the audit history failed`) and retried by the next pass, never the janitor's.
+ */
+async function eachHistoryTable(deps: FleetDeps, doing: string, fn: (table: string) => Promise<void>): Promise<void> {
   for (const table of [AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE]) {
     try {
-      const result = await compact(table, { branch: options.mainBranch, minFiles: options.historyCompactFiles, message: `janitor: compact ${table}` });
-      if (result.outcome !== 'compacted') continue;
-      deps.metrics.tableCompacted(table, 'janitor', result.filesRewritten);
-      report.compactedTables.push({ table, filesBefore: result.filesBefore, filesAfter: result.filesAfter });
+      await fn(table);
     } catch (error) {
-      // No history yet is normal; any other failure is housekeeping that the next pass retries.
-      if (!(error instanceof TableNotFoundError)) deps.logger.warn({ table, err: String(error) }, 'compacting the audit history failed; the next janitor pass tries again');
+      if (!(error instanceof TableNotFoundError)) deps.logger.warn({ table, err: String(error) }, `${doing} the audit history failed; the next janitor pass tries again`);
     }
   }
 }
