@@ -138,4 +138,25 @@ describe('WAP runs through the three queues (real Redis, local lakehouse)', () =
     expect(await mainRows('taxi.trips')).toBe(10 + 11 + 12);
     expect(await mainRows('taxi.zones')).toBe(13);
   });
+
+  it('publishes a run whose table was compacted and its snapshots expired on main while it waited', async () => {
+    const lake = h.backend.lakehouse;
+    for (let i = 0; i < 3; i++) {
+      await writeFile(file(`old${i}.parquet`), trips(10, i * 10));
+      await lake.importData({ table: 'taxi.trips', source: file(`old${i}.parquet`), branch: 'main' });
+    }
+    await h.fleet.queues.publish.pause();
+    await writeFile(file('new.parquet'), trips(25, 1000));
+    const { runId } = await h.producer.enqueue({ table: 'taxi.trips', source: file('new.parquet'), checks: NOT_NULL_ID });
+    await expect.poll(async () => (await h.producer.getRun(runId))?.status, { timeout: 30_000 }).toBe('audited');
+    // What `floodgate lake compact` and `floodgate lake expire` do meanwhile, outside the fleet.
+    expect(await lake.compactTable?.('taxi.trips')).toMatchObject({ outcome: 'compacted', filesAfter: 1 });
+    expect(await lake.expireSnapshots?.('taxi.trips', { olderThanMs: 0 })).toMatchObject({ outcome: 'expired' });
+    await h.fleet.queues.publish.resume();
+    const run = await h.producer.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(run.status).toBe('published');
+    expect(await mainRows('taxi.trips')).toBe(55);
+    const [published] = (await lake.log('main', { limit: 10 })).filter((c) => c.id === run.publishedCommit);
+    expect(published?.properties).toMatchObject({ 'floodgate.run-id': runId, 'floodgate.rebased-tables': 'taxi.trips' });
+  });
 });

@@ -93,8 +93,8 @@ export function expireCommand(): Command {
         'the old snapshots, so their files go once that branch is deleted.\n' +
         'The fleet does this on its own (FLOODGATE_SNAPSHOT_RETENTION, default 7d): each publish trims its table,\n' +
         'and the janitor trims the audit history and removes orphan files every FLOODGATE_ORPHAN_SWEEP_INTERVAL.\n' +
-        'Step 1 is a commit on the table: a run of that table audited before it cannot publish (conflict), so\n' +
-        'while runs are in flight use --no-trim (step 2 alone never conflicts).\n' +
+        'Step 1 is a commit on the table that changes no row: a branch made before it (a run in flight) still merges,\n' +
+        'its load rebased onto the trimmed version, unless the window is shorter than that branch has existed.\n' +
         'Examples:\n' +
         '  floodgate lake expire --dry-run\n' +
         '  floodgate lake expire taxi.trips --older-than 30d --retain-last 10\n' +

@@ -164,8 +164,7 @@ export function lakeCommand(): Command {
         'publish for its table once it has FLOODGATE_COMPACT_FILES files under half the target size. Earlier commits still\n' +
         'read their own files. Commits that only add files meanwhile are kept; if one removes a file being rewritten,\n' +
         'nothing is committed (exit 0, outcome "changed").\n' +
-        'Like any direct commit to main, it counts as a change to the table: a run of that table audited before it\n' +
-        'cannot publish (conflict), so compact a data table while no run of it is in flight.\n' +
+        'A branch made before it (a run in flight) still merges: its load is rebased onto the compacted table.\n' +
         'Example: floodgate lake compact taxi.trips --min-files 16',
     )
     .option('--branch <branch>', 'branch whose table is rewritten', 'main')

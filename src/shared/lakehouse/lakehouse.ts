@@ -112,6 +112,13 @@ export interface MergeOptions {
   readonly properties?: Readonly<Record<string, string>>;
 }
 
+/**
+ * `merge` fails with MergeConflictError when both sides changed a table since their common
+ * ancestor. The local backend makes one exception: where the target side only compacted the
+ * table or expired its snapshots (no row changed), the source's appends or overwrite are
+ * rebased onto the target's version, and the commit lists those tables in
+ * `floodgate.rebased-tables`.
+ */
 export interface MergeResult {
   /** The head of `into` after the merge. */
   readonly commit: string;

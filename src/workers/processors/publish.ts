@@ -17,7 +17,9 @@ async function publishedCommit(deps: FleetDeps, runId: string): Promise<string |
  * `expectedHead` = the base the branch was made from. If main has moved since (other tables
  * were published meanwhile), the catalog merges atomically on top, and refuses with
  * MergeConflictError if this run's table changed on main since the base; the table lock
- * means that never happens unless something outside the fleet wrote the table.
+ * means that never happens unless something outside the fleet wrote the table. A compaction
+ * or snapshot expiry of the table meanwhile (`floodgate lake compact|expire`) changes no row:
+ * the local lakehouse rebases the run's load onto it, so the published rows are the audited ones.
  */
 async function mergeAudited(deps: FleetDeps, record: RunRecord, properties: Record<string, string>): Promise<string> {
   // The audited commit itself: it outlives the branch, so a re-delivered publish can still name it.

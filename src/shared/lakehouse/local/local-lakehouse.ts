@@ -34,6 +34,7 @@ import { toArrowTable, toRows } from './engine/results.js';
 import { compactTable } from './compact.js';
 import { expireSnapshots } from './expire.js';
 import { removeOrphanFiles } from './orphans.js';
+import { mergeRebasing } from './rebase.js';
 import { importData, type ImporterDeps } from './importer.js';
 import { requireRef, resolveRef, toCommitInfo, toRefInfo } from './refs.js';
 import type { ObjectStore } from '../../sources/index.js';
@@ -226,7 +227,7 @@ export class LocalLakehouse implements Lakehouse {
     const from = await resolveRef(this.deps.catalog, source);
     const into = validateRefName(options.into);
     await requireRef(this.deps.catalog, into, 'branch');
-    const result = await this.deps.catalog.merge({
+    const result = await mergeRebasing(this.deps.catalog, this.deps.io, {
       sourceCommit: from.commit.id,
       sourceLabel: source,
       into,

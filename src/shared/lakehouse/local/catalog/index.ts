@@ -14,9 +14,13 @@ export type {
   CommitToBranchInput,
   RefKind,
   RefRecord,
+  ResolvedTable,
   TableChange,
   TablePointer,
 } from './types.js';
+
+export { DivergedTablesError } from './merge.js';
+export type { DivergedTable } from './merge.js';
 
 export interface OpenCatalogOptions {
   /** `postgres://` or `postgresql://` for a PostgreSQL catalog; absent or empty for SQLite. */

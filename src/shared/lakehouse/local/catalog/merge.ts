@@ -7,6 +7,23 @@ import type { PointerMap } from './rows.js';
 import type { SqlExecutor } from './sql.js';
 import type { CatalogMergeInput, CatalogMergeResult, CommitRecord } from './types.js';
 
+/** The versions of one table both sides of a merge changed (undefined: absent on that side). */
+export interface DivergedTable {
+  readonly table: string;
+  readonly base: string | undefined;
+  readonly ours: string | undefined;
+  readonly theirs: string | undefined;
+}
+
+/** MergeConflictError with the three versions of each conflicting table, for a caller that can resolve them. */
+export class DivergedTablesError extends MergeConflictError {
+  readonly diverged: readonly DivergedTable[];
+  constructor(source: string, into: string, diverged: readonly DivergedTable[]) {
+    super(source, into, diverged.map((entry) => entry.table));
+    this.diverged = diverged;
+  }
+}
+
 /** Tables whose pointer differs between two maps, sorted. */
 function changedTables(from: PointerMap, to: PointerMap): string[] {
   const tables = new Set([...from.keys(), ...to.keys()]);
@@ -22,8 +39,8 @@ function defaultMessage(input: CatalogMergeInput): string {
  * - the source is already in the branch: nothing changes;
  * - the branch is an ancestor of the source: fast-forward (with one linear commit on top of
  *   the source when the caller gave a message or properties);
- * - diverged: a merge commit when the two sides changed disjoint tables, else
- *   MergeConflictError naming the tables both changed.
+ * - diverged: a merge commit when the two sides changed disjoint tables, or the caller
+ *   resolved the tables both changed (`resolved`), else DivergedTablesError naming them.
  */
 export async function mergeInto(tx: SqlExecutor, catalogName: string, input: CatalogMergeInput): Promise<CatalogMergeResult> {
   const ref = await lockBranch(tx, input.into, 'merge into');
@@ -63,9 +80,18 @@ export async function mergeInto(tx: SqlExecutor, catalogName: string, input: Cat
     const ours = changedTables(baseMap, headMap);
     const theirs = changedTables(baseMap, sourceMap);
     // A table both sides moved to the very same version is not a conflict.
-    const conflicts = theirs.filter((table) => ours.includes(table) && headMap.get(table) !== sourceMap.get(table));
-    if (conflicts.length > 0) throw new MergeConflictError(input.sourceLabel, input.into, conflicts);
-    const tableChanges = new Map(theirs.map((table) => [table, sourceMap.get(table) ?? null]));
+    const both = theirs.filter((table) => ours.includes(table) && headMap.get(table) !== sourceMap.get(table));
+    const resolvedTo = (table: string): string | undefined =>
+      input.resolved?.find((r) => r.table === table && r.ours === headMap.get(table) && r.theirs === sourceMap.get(table))?.metadataLocation;
+    const conflicts = both.filter((table) => resolvedTo(table) === undefined);
+    if (conflicts.length > 0) {
+      throw new DivergedTablesError(
+        input.sourceLabel,
+        input.into,
+        conflicts.map((table) => ({ table, base: baseMap.get(table), ours: headMap.get(table), theirs: sourceMap.get(table) })),
+      );
+    }
+    const tableChanges = new Map(theirs.map((table) => [table, resolvedTo(table) ?? sourceMap.get(table) ?? null]));
     commit = await insertCommit(tx, {
       parents: [head, source],
       message: input.message ?? defaultMessage(input),

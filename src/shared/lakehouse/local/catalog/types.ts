@@ -61,6 +61,20 @@ export interface CatalogMergeInput {
   readonly message?: string;
   readonly author: string;
   readonly properties?: Readonly<Record<string, string>>;
+  /** Tables both sides changed that the caller resolved (see ResolvedTable). */
+  readonly resolved?: readonly ResolvedTable[];
+}
+
+/**
+ * A table both sides of a merge changed, given a new version by the caller. It is used only
+ * while the branch merged into still holds `ours` and the source `theirs`; otherwise the table
+ * is a conflict again.
+ */
+export interface ResolvedTable {
+  readonly table: string;
+  readonly ours: string;
+  readonly theirs: string;
+  readonly metadataLocation: string;
 }
 
 export interface CatalogMergeResult {

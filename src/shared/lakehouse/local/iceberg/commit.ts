@@ -8,7 +8,7 @@
  */
 import { randomUUID, webcrypto } from 'node:crypto';
 import { InvalidInputError } from '../../errors.js';
-import type { ManifestEntryRecord, ManifestFileRecord } from './avro-schemas.js';
+import type { DataFileRecord, ManifestEntryRecord, ManifestFileRecord } from './avro-schemas.js';
 import type { FileIO } from './file-io.js';
 import {
   ENTRY_STATUS,
@@ -33,6 +33,8 @@ export interface CommitSnapshotInput {
   /** overwrite replaces all live data files with the added ones; replace does too, for files holding the same rows. */
   operation: 'append' | 'overwrite' | 'replace';
   addedFiles: DataFileInput[];
+  /** Data files another table version already wrote, added again with their recorded stats (a rebase). */
+  carriedFiles?: readonly DataFileRecord[];
   /** replace only: the live files the added ones stand in for (default: every live file); the rest stay. */
   replacedFiles?: readonly string[];
   /** Extra snapshot summary properties; the computed ones win on a clash. */
@@ -52,14 +54,14 @@ function newSnapshotId(metadata: TableMetadata): number {
   }
 }
 
-function validateFiles(files: readonly DataFileInput[]): void {
+function validateFiles(files: readonly DataFileRecord[]): void {
   const paths = new Set<string>();
   for (const file of files) {
-    if (file.path === '') throw new InvalidInputError('a data file needs a path');
-    if (paths.has(file.path)) throw new InvalidInputError(`data file ${file.path} is added twice`);
-    paths.add(file.path);
-    for (const [name, value] of [['recordCount', file.recordCount], ['fileSizeInBytes', file.fileSizeInBytes]] as const) {
-      if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInputError(`data file ${file.path} has ${name} ${value}`);
+    if (file.file_path === '') throw new InvalidInputError('a data file needs a path');
+    if (paths.has(file.file_path)) throw new InvalidInputError(`data file ${file.file_path} is added twice`);
+    paths.add(file.file_path);
+    for (const [name, value] of [['recordCount', file.record_count], ['fileSizeInBytes', file.file_size_in_bytes]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new InvalidInputError(`data file ${file.file_path} has ${name} ${value}`);
     }
   }
 }
@@ -157,7 +159,8 @@ async function replaceSome(
 }
 
 export async function commitSnapshot(input: CommitSnapshotInput): Promise<{ metadata: TableMetadata; metadataLocation: string }> {
-  const { io, metadata: base, operation, addedFiles } = input;
+  const { io, metadata: base, operation } = input;
+  const addedFiles = [...input.addedFiles.map(dataFileRecord), ...(input.carriedFiles ?? []).map(normalizeDataFile)];
   validateFiles(addedFiles);
   const spec = base['partition-specs'].find((candidate) => candidate['spec-id'] === base['default-spec-id']);
   if (spec === undefined || spec.fields.length > 0) {
@@ -187,7 +190,7 @@ export async function commitSnapshot(input: CommitSnapshotInput): Promise<{ meta
         snapshot_id: snapshotId,
         sequence_number: sequenceNumber,
         file_sequence_number: sequenceNumber,
-        data_file: dataFileRecord(file),
+        data_file: file,
       })),
     );
   }
@@ -215,7 +218,7 @@ export async function commitSnapshot(input: CommitSnapshotInput): Promise<{ meta
   }
 
   const added = addedFiles.reduce(
-    (sum, file) => ({ records: sum.records + file.recordCount, bytes: sum.bytes + file.fileSizeInBytes }),
+    (sum, file) => ({ records: sum.records + file.record_count, bytes: sum.bytes + file.file_size_in_bytes }),
     { records: 0, bytes: 0 },
   );
   const summary: SnapshotSummary = {

@@ -7,6 +7,8 @@ export { encodeBound } from './bounds.js';
 export type { BoundValue } from './bounds.js';
 export { commitSnapshot } from './commit.js';
 export { planExpiry } from './expire.js';
+export { rebaseVersion } from './rebase.js';
+export type { RebaseInput } from './rebase.js';
 export type { ExpiryPlan } from './expire.js';
 export type { CommitSnapshotInput } from './commit.js';
 export { localFileIO } from './file-io.js';
