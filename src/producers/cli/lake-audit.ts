@@ -12,9 +12,9 @@ import {
   type Check,
   type Contracts,
 } from '../../shared/audits/index.js';
-import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import { parseTableName } from '../../shared/lakehouse/names.js';
 import { withLakehouse } from './context.js';
+import { wholeNumberOption } from './option-parsers.js';
 import { jsonReplacer } from './output.js';
 
 interface AuditOptions {
@@ -24,12 +24,6 @@ interface AuditOptions {
   format?: 'json' | 'markdown';
   rowsAdded?: number;
   fingerprint?: string[];
-}
-
-function wholeNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidInputError(`expected a whole number of rows, got ${value}`);
-  return parsed;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -52,7 +46,7 @@ export function auditCommand(): Command {
     .option('--checks <file>', 'JSON or YAML checks file: a list of checks, or {checks: [...]}')
     .option('--contracts <file>', 'table contracts (YAML or JSON); default ./floodgate.yaml when it exists')
     .addOption(new Option('--format <format>', 'report format (default markdown, or json with --json)').choices(['json', 'markdown']))
-    .option('--rows-added <n>', 'rows this run added, for volume_change (default: rows at --ref minus rows at main)', wholeNumber)
+    .option('--rows-added <n>', 'rows this run added, for volume_change (default: rows at --ref minus rows at main)', wholeNumberOption('--rows-added', 0))
     .option('--fingerprint <fingerprint>', 'a source file fingerprint, for not_already_loaded (repeatable)', collect)
     .addHelpText(
       'after',

@@ -1,27 +1,10 @@
 import { Command } from 'commander';
-import { formatDuration, parseDuration } from '../../shared/audits/duration.js';
+import { formatDuration } from '../../shared/audits/duration.js';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { ExpireSnapshotsResult, Lakehouse, RemoveOrphanFilesResult } from '../../shared/lakehouse/lakehouse.js';
 import { withLakehouse } from './context.js';
+import { durationOption, wholeNumberOption } from './option-parsers.js';
 import { formatBytes, formatTable, type Output } from './output.js';
-
-/** `7d`, `36h`, `1d12h`, or `0` (nothing older than now is kept). */
-export function durationOption(flag: string): (value: string) => number {
-  return (value) => {
-    if (value.trim() === '0') return 0;
-    try {
-      return parseDuration(value.trim());
-    } catch {
-      throw new InvalidInputError(`${flag} expects a duration such as 7d, 36h or 1d12h (or 0), got ${JSON.stringify(value)}`);
-    }
-  };
-}
-
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidInputError(`--retain-last expects a positive whole number, got ${value}`);
-  return parsed;
-}
 
 interface ExpireFlags {
   readonly branch: string;
@@ -102,7 +85,7 @@ export function expireCommand(): Command {
     )
     .option('--branch <branch>', 'branch whose tables are trimmed', 'main')
     .option('--older-than <duration>', 'history window: snapshots and commits older than this go (e.g. 7d, 36h; 0 keeps only heads)', durationOption('--older-than'), 7 * 86_400_000)
-    .option('--retain-last <n>', 'snapshots of each table\'s current lineage kept whatever their age', positiveInt, 1)
+    .option('--retain-last <n>', 'snapshots of each table\'s current lineage kept whatever their age', wholeNumberOption('--retain-last'), 1)
     .option('--min-age <duration>', 'unreferenced files younger than this stay (writes in flight)', durationOption('--min-age'), 3 * 86_400_000)
     .option('--dry-run', 'report what would go; commit and delete nothing (the files of snapshots step 1 would expire are not counted)')
     .option('--no-trim', 'skip step 1 (no commits): only delete unreferenced files')

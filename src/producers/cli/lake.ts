@@ -5,14 +5,9 @@ import type { ImportProgress } from '../../shared/lakehouse/lakehouse.js';
 import { withLakehouse } from './context.js';
 import { auditCommand } from './lake-audit.js';
 import { expireCommand } from './lake-expire.js';
+import { wholeNumberOption } from './option-parsers.js';
 import { refCommands } from './lake-refs.js';
 import { formatBytes, formatCsv, formatTable, type Output } from './output.js';
-
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidInputError(`expected a positive whole number, got ${value}`);
-  return parsed;
-}
 
 function byteSize(value: string): number {
   try {
@@ -129,7 +124,7 @@ export function lakeCommand(): Command {
     .command('log')
     .description('commit history of a ref, newest first')
     .option('--ref <ref>', 'branch, tag or commit', 'main')
-    .option('--limit <n>', 'at most this many commits', positiveInt, 20)
+    .option('--limit <n>', 'at most this many commits', wholeNumberOption('--limit'), 20)
     .action(async (options: { ref: string; limit: number }, command: Command) =>
       withLakehouse(command, async (lakehouse, { out }) => {
         const commits = await lakehouse.log(options.ref, { limit: options.limit });
@@ -168,7 +163,7 @@ export function lakeCommand(): Command {
         'Example: floodgate lake compact taxi.trips --min-files 16',
     )
     .option('--branch <branch>', 'branch whose table is rewritten', 'main')
-    .option('--min-files <n>', 'do nothing while the table has fewer data files to rewrite than this', positiveInt, 2)
+    .option('--min-files <n>', 'do nothing while the table has fewer data files to rewrite than this', wholeNumberOption('--min-files', 2), 2)
     .option('--smaller-than <size>', 'rewrite only data files smaller than this (e.g. 64MB); default: all', byteSize)
     .option('-m, --message <message>', 'commit message')
     .action(async (table: string, options: { branch: string; minFiles: number; smallerThan?: number; message?: string }, command: Command) =>
@@ -176,7 +171,6 @@ export function lakeCommand(): Command {
         if (lakehouse.compactTable === undefined) {
           throw new InvalidInputError(`the ${lakehouse.backend} backend lays out its own data files; it has no compaction`);
         }
-        if (options.minFiles < 2) throw new InvalidInputError(`--min-files must be at least 2, got ${options.minFiles}`);
         out.progress(`compacting ${table} on ${options.branch}...`);
         const started = Date.now();
         const result = await lakehouse.compactTable(table, {

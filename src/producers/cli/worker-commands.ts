@@ -8,6 +8,7 @@ import { redactRedisUrl } from '../../shared/redis/connection.js';
 import { startFleet, type Fleet } from '../../workers/fleet.js';
 import { contextOf } from './context.js';
 import { requireRedisUrl } from './fleet-context.js';
+import { positiveNumberOption, wholeNumberOption } from './option-parsers.js';
 import { formatBytes } from './output.js';
 
 const ALL_STAGES: readonly Stage[] = ['write', 'audit', 'publish'];
@@ -21,20 +22,12 @@ function parseStages(value: string): Stage[] {
   return [...new Set(stages)] as Stage[];
 }
 
-function positive(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidInputError(`${name} must be a positive number, got ${value}`);
-    return n;
-  };
-}
-
 export function workerCommand(): Command {
   return new Command('worker')
     .description('process runs: any subset of the write, audit and publish stages, in this process')
     .option('--stages <list>', 'stages to run, comma-separated', parseStages, [...ALL_STAGES])
-    .option('--concurrency <n>', 'jobs per stage at once', positive('--concurrency'), 2)
-    .option('--grace <seconds>', 'on SIGTERM, how long active jobs may finish before they are handed back', positive('--grace'), 30)
+    .option('--concurrency <n>', 'jobs per stage at once', wholeNumberOption('--concurrency'), 2)
+    .option('--grace <seconds>', 'on SIGTERM, how long active jobs may finish before they are handed back', positiveNumberOption('--grace'), 30)
     .addHelpText(
       'after',
       '\nNeeds REDIS_URL. Many worker processes may run at once; scale each stage on its own.\n' +
