@@ -83,6 +83,16 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
     expect(gone.stderr).toMatch(/history that old has expired/);
     const nothing = json(await cli('--json', 'lake', 'expire', '--older-than', '0', '--min-age', '0'));
     expect(nothing).toMatchObject({ tables: [{ outcome: 'skipped' }], orphans: { filesDeleted: 0 } });
+
+    // A branch made before a compaction of main still merges: its load is rebased.
+    json(await cli('--json', 'lake', 'import', 'taxi.trips', 'trips.parquet'));
+    json(await cli('--json', 'lake', 'branch', 'create', 'late'));
+    json(await cli('--json', 'lake', 'import', 'taxi.trips', 'trips.parquet', '--branch', 'late'));
+    expect(json(await cli('--json', 'lake', 'compact', 'taxi.trips'))).toMatchObject({ outcome: 'compacted', filesAfter: 1 });
+    const late = await cli('lake', 'merge', 'late');
+    expect(late.code, late.stderr).toBe(0);
+    expect(late.stdout).toMatch(/^merged late into main \(merge commit\): [0-9a-f]+; tables: taxi\.trips\nrebased onto main's compacted or expired version: taxi\.trips\n$/);
+    expect(json(await cli('--json', 'lake', 'tables'))).toMatchObject([{ name: 'taxi.trips', rows: 100, files: 2 }]);
   });
 
   it('exits 2 with a one-line message for bad input, 4 for a conflict, and explains itself with --help', async () => {

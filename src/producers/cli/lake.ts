@@ -115,7 +115,8 @@ export function lakeCommand(): Command {
           !result.changed
             ? `${options.into} already contains ${source} (at ${result.commit})`
             : `merged ${source} into ${options.into} (${result.fastForward ? 'fast-forward' : 'merge commit'}): ` +
-              `${result.commit}; tables: ${result.tables.join(', ') || '(none)'}`,
+              `${result.commit}; tables: ${result.tables.join(', ') || '(none)'}` +
+              (result.rebased === undefined ? '' : `\nrebased onto ${options.into}'s compacted or expired version: ${result.rebased.join(', ')}`),
         );
       }),
     );

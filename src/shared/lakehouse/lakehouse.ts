@@ -128,6 +128,8 @@ export interface MergeResult {
   readonly changed: boolean;
   /** Tables whose version on `into` changed. */
   readonly tables: readonly string[];
+  /** Tables whose source writes were rebased onto a compacted or expired version (local backend); absent when none. */
+  readonly rebased?: readonly string[];
 }
 
 export interface CompactOptions {

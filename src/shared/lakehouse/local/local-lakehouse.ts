@@ -236,7 +236,13 @@ export class LocalLakehouse implements Lakehouse {
       author: options.author ?? this.deps.config.author,
       ...(options.properties === undefined ? {} : { properties: options.properties }),
     });
-    return { commit: result.commit.id, fastForward: result.fastForward, changed: result.changed, tables: result.tables };
+    return {
+      commit: result.commit.id,
+      fastForward: result.fastForward,
+      changed: result.changed,
+      tables: result.tables,
+      ...(result.rebased.length === 0 ? {} : { rebased: result.rebased }),
+    };
   }
 
   async log(ref: string, options: { limit?: number } = {}): Promise<CommitInfo[]> {

@@ -25,13 +25,14 @@ const MERGE_ATTEMPTS = 4;
  * tables the other side only compacted or expired, and merges again with those versions
  * (recorded in the commit's `floodgate.rebased-tables`). Any other conflict stands.
  */
-export async function mergeRebasing(catalog: Catalog, io: FileIO, input: CatalogMergeInput): Promise<CatalogMergeResult> {
+export async function mergeRebasing(catalog: Catalog, io: FileIO, input: CatalogMergeInput): Promise<CatalogMergeResult & { rebased: string[] }> {
   let resolved: ResolvedTable[] = [];
   for (let attempt = 1; ; attempt++) {
     try {
-      if (resolved.length === 0) return await catalog.merge(input);
-      const properties = { ...input.properties, 'floodgate.rebased-tables': resolved.map((entry) => entry.table).join(',') };
-      return await catalog.merge({ ...input, resolved, properties });
+      if (resolved.length === 0) return { ...(await catalog.merge(input)), rebased: [] };
+      const rebased = resolved.map((entry) => entry.table).sort();
+      const properties = { ...input.properties, 'floodgate.rebased-tables': rebased.join(',') };
+      return { ...(await catalog.merge({ ...input, resolved, properties })), rebased };
     } catch (error) {
       if (!(error instanceof DivergedTablesError) || attempt >= MERGE_ATTEMPTS) throw error;
       const next = await rebaseDiverged(io, error.diverged);
