@@ -31,7 +31,11 @@ async function mergeAudited(deps: FleetDeps, record: RunRecord, properties: Reco
     if (!(error instanceof RefChangedError)) throw error;
   }
   try {
-    return (await deps.lakehouse.merge(source, options)).commit;
+    const merged = await deps.lakehouse.merge(source, options);
+    if (merged.rebased !== undefined) {
+      deps.logger.info({ runId: record.runId, table: record.table, rebased: merged.rebased }, 'main was compacted or trimmed meanwhile; the run was rebased onto it');
+    }
+    return merged.commit;
   } catch (error) {
     if (error instanceof MergeConflictError) deps.metrics.publishConflict(record.table);
     throw error;
