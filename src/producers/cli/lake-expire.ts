@@ -77,7 +77,7 @@ export function expireCommand(): Command {
         'The fleet does this on its own (FLOODGATE_SNAPSHOT_RETENTION, default 7d): each publish trims its table,\n' +
         'and the janitor trims the audit history and removes orphan files every FLOODGATE_ORPHAN_SWEEP_INTERVAL.\n' +
         'Step 1 is a commit on the table that changes no row: a branch made before it (a run in flight) still merges,\n' +
-        'its load rebased onto the trimmed version, unless the window is shorter than that branch has existed.\n' +
+        'its load rebased onto the trimmed version.\n' +
         'Examples:\n' +
         '  floodgate lake expire --dry-run\n' +
         '  floodgate lake expire taxi.trips --older-than 30d --retain-last 10\n' +
