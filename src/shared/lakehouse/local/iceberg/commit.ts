@@ -21,6 +21,7 @@ import {
   writeManifestList,
 } from './manifests.js';
 import { metadataDirectory, writeTableMetadata } from './metadata-file.js';
+import { liveEntries } from './scan.js';
 import { currentSchema, currentSnapshot } from './table-metadata.js';
 import type { DataFileInput, Snapshot, SnapshotSummary, TableMetadata } from './types.js';
 
@@ -73,16 +74,6 @@ interface Totals {
   deleteFiles: number;
   positionDeletes: number;
   equalityDeletes: number;
-}
-
-async function liveEntries(io: FileIO, manifests: readonly ManifestFileRecord[]): Promise<ManifestEntryRecord[]> {
-  const live: ManifestEntryRecord[] = [];
-  for (const manifest of manifests.filter(hasLiveFiles)) {
-    for (const entry of await readManifestEntries(io, manifest)) {
-      if (entry.status !== ENTRY_STATUS.deleted) live.push(entry);
-    }
-  }
-  return live;
 }
 
 function totalsOf(entries: readonly ManifestEntryRecord[]): Totals {

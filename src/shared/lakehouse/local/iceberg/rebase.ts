@@ -7,8 +7,7 @@
 import type { DataFileRecord } from './avro-schemas.js';
 import { commitSnapshot } from './commit.js';
 import type { FileIO } from './file-io.js';
-import { ENTRY_STATUS, hasLiveFiles, readManifestEntries, readManifestList } from './manifests.js';
-import { currentSnapshot } from './table-metadata.js';
+import { currentEntries } from './scan.js';
 import type { Snapshot, TableMetadata } from './types.js';
 
 /** Snapshot operations that keep every row of the table. */
@@ -44,16 +43,9 @@ function snapshotsSince(metadata: TableMetadata, until: number | null): Snapshot
   return chain;
 }
 
+/** The current snapshot's live data files by path. */
 async function liveFiles(io: FileIO, metadata: TableMetadata): Promise<Map<string, DataFileRecord>> {
-  const snapshot = currentSnapshot(metadata);
-  const files = new Map<string, DataFileRecord>();
-  if (snapshot === undefined) return files;
-  for (const manifest of (await readManifestList(io, snapshot['manifest-list'])).filter(hasLiveFiles)) {
-    for (const entry of await readManifestEntries(io, manifest)) {
-      if (entry.status !== ENTRY_STATUS.deleted) files.set(entry.data_file.file_path, entry.data_file);
-    }
-  }
-  return files;
+  return new Map((await currentEntries(io, metadata)).map((entry) => [entry.data_file.file_path, entry.data_file]));
 }
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
