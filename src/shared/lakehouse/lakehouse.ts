@@ -112,13 +112,6 @@ export interface MergeOptions {
   readonly properties?: Readonly<Record<string, string>>;
 }
 
-/**
- * `merge` fails with MergeConflictError when both sides changed a table since their common
- * ancestor. The local backend makes one exception: where the target side only compacted the
- * table or expired its snapshots (no row changed), the source's appends or overwrite are
- * rebased onto the target's version, and the commit lists those tables in
- * `floodgate.rebased-tables`.
- */
 export interface MergeResult {
   /** The head of `into` after the merge. */
   readonly commit: string;
@@ -277,6 +270,13 @@ export interface Lakehouse {
   appendRecords(request: AppendRecordsRequest): Promise<ImportResult>;
   query(sql: string, options?: QueryOptions): Promise<Table>;
   queryRows(sql: string, options?: QueryOptions): Promise<Record<string, unknown>[]>;
+  /**
+   * Merges `source` into `options.into` atomically. Fails with MergeConflictError when both sides
+   * changed a table since their common ancestor; the local backend makes one exception: where the
+   * target side only compacted the table or expired its snapshots (no row changed), the source's
+   * appends or overwrite are rebased onto the target's version, and the commit lists those tables
+   * in `floodgate.rebased-tables` (MergeResult.rebased).
+   */
   merge(source: string, options: MergeOptions): Promise<MergeResult>;
 
   log(ref: string, options?: { limit?: number }): Promise<CommitInfo[]>;
