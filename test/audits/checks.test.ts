@@ -173,14 +173,53 @@ describe('audit checks', () => {
     ]);
     expect(ok).toMatchObject({ status: 'passed', failingCount: 0 });
     expect(bad).toMatchObject({ status: 'failed', failingCount: 1, sample: [{ id: 1, status: 'paid' }] });
-    const writes = await audit([
-      { type: 'sql', query: 'DELETE FROM shop.orders' },
-      { type: 'sql', query: 'SELECT 1) AS v; DROP TABLE shop.orders; SELECT * FROM (SELECT 1' },
-      { type: 'expression', expression: 'true); DELETE FROM shop.orders; SELECT (true' },
-    ]);
-    expect(writes.map((c) => c.status)).toEqual(['error', 'error', 'error']);
-    expect(writes[1]?.message).toMatch(/refused|cannot parse/);
+    const [write] = await audit([{ type: 'sql', query: 'DELETE FROM shop.orders' }]);
+    expect(write).toMatchObject({ status: 'error', message: expect.stringMatching(/cannot parse|only SELECT/) });
+    // Text that would leave its subquery or parentheses, or add a statement, is refused before anything runs.
+    await expect(
+      audit([
+        { type: 'sql', query: 'SELECT 1 AS v; DROP TABLE shop.orders' },
+        { type: 'sql', query: 'SELECT 1) AS v; DROP TABLE shop.orders; SELECT * FROM (SELECT 1' },
+        { type: 'expression', expression: 'true); DELETE FROM shop.orders; SELECT (true' },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'CHECKS_INVALID',
+      issues: [
+        "checks[0].query: not one SQL query: more than one statement: text follows the ';' at character 14",
+        "checks[1].query: not one SQL query: ')' at character 9 closes a bracket this text never opened",
+        "checks[2].expression: not one SQL expression: ')' at character 5 closes a bracket this text never opened",
+      ],
+    });
     expect(await shop.lakehouse.queryRows('SELECT count(*) AS n FROM shop.orders')).toEqual([{ n: 12 }]);
+  });
+
+  it('sql reads every table its query names, through aliases, USING joins and subqueries', async () => {
+    const [aliased, using, nested, commented] = await audit([
+      { type: 'sql', query: 'SELECT o.id FROM shop.orders o LEFT JOIN shop.customers AS c ON o.customer = c.id WHERE c.id IS NULL' },
+      { type: 'sql', query: 'SELECT id FROM (SELECT id, customer FROM shop.orders) AS o LEFT JOIN (SELECT id AS customer FROM shop.customers) AS c USING (customer) WHERE c.customer IS NULL' },
+      { type: 'sql', query: 'WITH known AS (SELECT id FROM shop.customers) SELECT id FROM shop.orders WHERE customer NOT IN (SELECT id FROM known)' },
+      { type: 'sql', query: 'SELECT id FROM shop.orders WHERE customer = \'c9\'; -- the unknown customer' },
+    ]);
+    // Orders 4 and 9 have no customer and 10 has c9, which shop.customers lacks.
+    expect(aliased).toMatchObject({ status: 'failed', failingCount: 3 });
+    expect(using).toMatchObject({ status: 'failed', failingCount: 3 });
+    expect(nested).toMatchObject({ status: 'failed', failingCount: 1 });
+    expect(commented).toMatchObject({ status: 'failed', failingCount: 1, sample: [{ id: 10 }] });
+  });
+
+  it("a check's where cannot reach into the fused scan and rewrite other checks' results", async () => {
+    const escape = 'true)) AS "zz", 0 AS "a1", 0 AS "a2", 0 AS "a3", count(*) FILTER (WHERE (true';
+    const run = runAudit({
+      lakehouse: shop.lakehouse,
+      table: 'shop.orders',
+      ref: 'main',
+      contract: { checks: [{ type: 'not_null', column: 'customer' }, { type: 'unique', column: 'order_no' }] },
+      checks: [{ type: 'row_count', min: 0, severity: 'warn', where: escape }],
+    });
+    await expect(run).rejects.toMatchObject({
+      code: 'CHECKS_INVALID',
+      issues: ["checks[0].where: not one SQL expression: ')' at character 5 closes a bracket this text never opened"],
+    });
   });
 
   it('a warn check that fails is warned and does not fail the audit', async () => {

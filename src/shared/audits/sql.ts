@@ -1,4 +1,6 @@
+import { InvalidInputError } from '../lakehouse/errors.js';
 import { parseTableName } from '../lakehouse/names.js';
+import { sqlTextProblem, withoutTrailingSemicolons, type SqlTextKind } from './sql-shape.js';
 
 /**
  * SQL text helpers for audits. Audits reach the engine only through `Lakehouse.query`, so they
@@ -29,18 +31,25 @@ export function tableRef(table: string): string {
   return `${ident(name.namespace)}.${ident(name.name)}`;
 }
 
+/** Checks are validated before they compile (see sqlText in checks/schema.ts); this guards any other caller. */
+function embeddable(text: string, kind: SqlTextKind): string {
+  const problem = sqlTextProblem(text, kind);
+  if (problem !== undefined) throw new InvalidInputError(`not one SQL ${kind}: ${problem}`);
+  return text;
+}
+
 /**
  * A user's SQL fragment (a `where`, an expression) in parentheses. A line comment in it would
  * swallow the closing parenthesis, so the parenthesis then goes on its own line.
  */
 export function fragment(sql: string): string {
-  const text = sql.trim();
+  const text = embeddable(sql.trim(), 'expression');
   return text.includes('--') ? `(${text}\n)` : `(${text})`;
 }
 
 /** A user's query without trailing semicolons, ready to be wrapped as a subquery. */
 export function subquery(sql: string): string {
-  return `(\n${sql.trim().replace(/;+\s*$/, '').trimEnd()}\n)`;
+  return `(\n${withoutTrailingSemicolons(embeddable(sql, 'query'))}\n)`;
 }
 
 /** `a AND b AND ...`, or TRUE when empty. */

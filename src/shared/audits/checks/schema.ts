@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDuration } from '../duration.js';
+import { sqlTextProblem, type SqlTextKind } from '../sql-shape.js';
 
 /**
  * The check vocabulary (docs/audits.md), as zod schemas. Objects are strict so a misspelt
@@ -33,6 +34,17 @@ export type AggregateFunction = (typeof AGGREGATE_FUNCTIONS)[number];
 
 const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/;
 
+/** SQL text the audit embeds in its own queries: it must stay one expression (or one query). */
+function sqlText(kind: SqlTextKind) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      const problem = sqlTextProblem(text, kind);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `not one SQL ${kind}: ${problem}` });
+    });
+}
+
 const column = z.string().min(1).describe('a column of the audited table');
 const columnList = z.array(column).min(1);
 const bound = z.union([z.number(), z.string().min(1)]).describe('a number, or a string for dates and timestamps');
@@ -44,7 +56,7 @@ const identity = {
   description: z.string().optional(),
 };
 const rowFilter = {
-  where: z.string().min(1).optional().describe('SQL boolean: only rows where it is true are checked'),
+  where: sqlText('expression').optional().describe('SQL boolean: only rows where it is true are checked'),
 };
 const failingCount = {
   maxFailing: z.number().int().min(0).optional().describe('pass while at most this many rows fail (default 0)'),
@@ -178,7 +190,7 @@ export const rowCountCheck = z
 export const expressionCheck = z
   .strictObject({
     type: z.literal('expression'),
-    expression: z.string().min(1).describe('SQL boolean every row must satisfy; rows where it is NULL do not fail'),
+    expression: sqlText('expression').describe('SQL boolean every row must satisfy; rows where it is NULL do not fail'),
     ...identity,
     ...rowFilter,
     ...failingThreshold,
@@ -264,7 +276,7 @@ export const schemaCheck = z
 export const sqlCheck = z
   .strictObject({
     type: z.literal('sql'),
-    query: z.string().min(1).describe('one SELECT returning the violating rows'),
+    query: sqlText('query').describe('one SELECT returning the violating rows'),
     ...identity,
     ...rowFilter,
     ...failingCount,

@@ -83,17 +83,55 @@ class CommitViews {
 
 const viewCaches = new WeakMap<Duck, CommitViews>();
 
-/** Parses without binding: DuckDB serializes only SELECT statements, so anything else is refused before it is planned. */
-async function assertSelect(connection: DuckDBConnection, sql: string): Promise<void> {
+/** What DuckDB's parser made of a statement (`json_serialize_sql`): an error, or the statement tree. */
+interface ParsedStatement {
+  readonly error?: boolean;
+  readonly error_type?: string;
+  readonly error_message?: string;
+  readonly statements?: unknown;
+}
+
+/**
+ * Parses without binding: DuckDB serializes only SELECT statements, so anything else is refused
+ * before it is planned. Returns the statement tree.
+ */
+async function parseSelect(connection: DuckDBConnection, sql: string): Promise<ParsedStatement> {
   const reader = await connection.runAndReadAll(`SELECT json_serialize_sql(${quoteString(sql)}) AS parsed`);
-  const parsed = JSON.parse(String(reader.getRowObjectsJS()[0]?.['parsed'])) as { error?: boolean; error_type?: string; error_message?: string };
-  if (parsed.error !== true) return;
+  const parsed = JSON.parse(String(reader.getRowObjectsJS()[0]?.['parsed'])) as ParsedStatement;
+  if (parsed.error !== true) return parsed;
   if (parsed.error_type === 'not implemented') throw new QueryNotAllowedError('only SELECT statements may run');
   throw new QueryFailedError(`cannot parse the query: ${parsed.error_message ?? 'syntax error'}`);
 }
 
-/** Refuses anything but exactly one SELECT, by DuckDB's own parser and without running it. */
-export async function assertSingleSelect(connection: DuckDBConnection, sql: string): Promise<void> {
+/**
+ * The `namespace.table` names a parsed statement reads, from every table reference in its tree
+ * (joins with aliases or USING, subqueries, CTE bodies). One-part names (CTEs, the current
+ * schema) and catalog-qualified names are not lakehouse tables and are left out. Identifiers
+ * are folded to lower case, as DuckDB matches them.
+ */
+export function referencedTables(parsed: ParsedStatement): Array<{ namespace: string; name: string }> {
+  const found = new Map<string, { namespace: string; name: string }>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (record['type'] === 'BASE_TABLE' && typeof record['schema_name'] === 'string' && typeof record['table_name'] === 'string') {
+      const catalog = typeof record['catalog_name'] === 'string' ? record['catalog_name'] : '';
+      const namespace = record['schema_name'].toLowerCase();
+      const name = record['table_name'].toLowerCase();
+      if (catalog === '' && namespace !== '') found.set(`${namespace}.${name}`, { namespace, name });
+    }
+    for (const value of Object.values(record)) visit(value);
+  };
+  visit(parsed.statements);
+  return [...found.values()];
+}
+
+/** Refuses anything but exactly one SELECT, by DuckDB's own parser and without running it; returns its tree. */
+export async function assertSingleSelect(connection: DuckDBConnection, sql: string): Promise<ParsedStatement> {
   let statements: number;
   try {
     statements = (await connection.extractStatements(sql)).count;
@@ -101,7 +139,7 @@ export async function assertSingleSelect(connection: DuckDBConnection, sql: stri
     throw new QueryFailedError(`cannot parse the query: ${duckMessage(error)}`, error);
   }
   if (statements !== 1) throw new QueryNotAllowedError(`expected exactly one SELECT statement, got ${statements}`);
-  await assertSelect(connection, sql);
+  return parseSelect(connection, sql);
 }
 
 /**
@@ -145,18 +183,7 @@ export async function runReadOnlyQuery(
   signal?: AbortSignal,
 ): Promise<ColumnarResult> {
   return duck.withConnection(async (connection) => {
-    await assertSingleSelect(connection, sql);
-
-    let referenced: readonly string[];
-    try {
-      referenced = connection.getTableNames(sql, true);
-    } catch (error) {
-      throw new QueryFailedError(`cannot parse the query: ${duckMessage(error)}`, error);
-    }
-    const names = referenced
-      .map((qualified) => qualified.split('.'))
-      .filter((parts): parts is [string, string] => parts.length === 2)
-      .map(([namespace, name]) => ({ namespace, name }));
+    const names = referencedTables(await assertSingleSelect(connection, sql));
     const { commit, tables } = await bind(names);
 
     let views = viewCaches.get(duck);
