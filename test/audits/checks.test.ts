@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runAudit, type AuditContext, type Check, type CheckResult } from '../../src/shared/audits/index.js';
-import type { OpenedBackend } from '../support/backends.js';
+import { parseChecks, runAudit, type AuditContext, type Check, type CheckResult } from '../../src/shared/audits/index.js';
+import { openLocal, type OpenedBackend } from '../support/backends.js';
 import { writeFile } from '../support/data.js';
 import { ORDERS_SQL, ORDER_COLUMNS, ids, openShop } from './fixtures.js';
 
@@ -307,5 +307,76 @@ describe('audit checks', () => {
     expect(overridden.checks.map((c) => [c.name, c.status])).toEqual([['row_count', 'passed'], ['aggregate(mean(amount))', 'warned']]);
     expect(overridden.checks[1]?.message).toMatch(/no non-NULL values/);
     expect(overridden.passed).toBe(true);
+  });
+
+  it('an empty batch appended to a table with rows fails the default check when the run gives its row count', async () => {
+    const empty = await writeFile(path.join(shop.dataDir, 'empty.parquet'), `${ORDERS_SQL} WHERE false`);
+    await shop.lakehouse.createBranch('run', { from: 'main' });
+    await shop.lakehouse.importData({ table: 'shop.orders', source: empty, branch: 'run' });
+    const asRun = await runAudit({ lakehouse: shop.lakehouse, table: 'shop.orders', ref: 'run', checks: [], context: { rowsAdded: 0 } });
+    expect(asRun.checks.map((c) => [c.name, c.status, c.observed, c.message])).toEqual([
+      ['row_count', 'failed', 0, '0 rows added by this batch; expected at least 1'],
+    ]);
+    expect(asRun.passed).toBe(false);
+    // Without a run's count, the default counts the table; an explicit batch check compares with main.
+    const adHoc = await runAudit({ lakehouse: shop.lakehouse, table: 'shop.orders', ref: 'run', checks: [] });
+    expect(adHoc.checks.map((c) => [c.status, c.observed])).toEqual([['passed', 12]]);
+    const batch = await runAudit({ lakehouse: shop.lakehouse, table: 'shop.orders', ref: 'run', checks: [{ type: 'row_count', min: 1, scope: 'batch' }] });
+    expect(batch.checks.map((c) => [c.status, c.observed])).toEqual([['failed', 0]]);
+  });
+});
+
+describe('audit checks at the edges of their values', () => {
+  let backend: OpenedBackend;
+  afterEach(async () => backend?.cleanup());
+
+  it('percent limits hold at the boundary, NaN meets no bound, time zones and text columns behave', async () => {
+    backend = await openLocal();
+    // 100 rows: v NULL in 7 of them; f holds one NaN; code is text with look-alikes of 1; at is a TIMESTAMPTZ.
+    const source = await writeFile(
+      path.join(backend.dataDir, 'edge.parquet'),
+      `SELECT i AS id, CASE WHEN i <= 7 THEN NULL ELSE i END AS v, CASE WHEN i = 1 THEN 'NaN'::DOUBLE ELSE i::DOUBLE END AS f,
+              (['1', '01', ' 1', '1.0', '2'])[1 + i % 5] AS code,
+              TIMESTAMPTZ '2026-01-02 00:00:00+00' + i * INTERVAL 1 HOUR AS at
+         FROM range(1, 101) AS t(i)`,
+    );
+    await backend.lakehouse.importData({ table: 'qa.edge', source, branch: 'main' });
+    const report = await runAudit({
+      lakehouse: backend.lakehouse,
+      table: 'qa.edge',
+      ref: 'main',
+      defaultChecks: false,
+      checks: [
+        { type: 'not_null', column: 'v', maxNullPercent: 7 },
+        { type: 'expression', expression: 'v IS NOT NULL', maxFailingPercent: 7 },
+        { type: 'not_null', column: 'v', maxNullPercent: 6.99, name: 'just under' },
+        { type: 'aggregate', column: 'f', function: 'mean', min: 1_000_000 },
+        { type: 'aggregate', column: 'f', function: 'max', max: 1_000_000 },
+        { type: 'accepted_values', column: 'code', values: [1, 2] },
+        { type: 'range', column: 'at', min: '2026-01-02 06:00:00' },
+      ],
+    });
+    expect(report.checks.map((c) => [c.name, c.status, c.failingCount])).toEqual([
+      ['not_null(v)', 'passed', 7],
+      ['expression(v IS NOT NULL)', 'passed', 7],
+      ['just under', 'failed', 7],
+      ['aggregate(mean(f))', 'failed', null],
+      ['aggregate(max(f))', 'failed', null],
+      // Only the values '1' and '2' are in the list; '01', ' 1' and '1.0' are not, as text.
+      ['accepted_values(code)', 'failed', 60],
+      // Hours 1-5 are before 06:00 UTC, whatever the host's time zone.
+      ['range(at)', 'failed', 5],
+    ]);
+    expect(report.checks[3]?.message).toBe('mean(f) is NaN (the column holds NaN), which no bound admits; expected at least 1000000');
+  });
+
+  it('compares min and max as numbers or ISO dates when validating', () => {
+    expect(() => parseChecks([
+      { type: 'range', column: 'd', min: '2026-1-5', max: '2026-01-10' },
+      { type: 'range', column: 'f', min: '9', max: '10' },
+      { type: 'range', column: 'd', min: '2026-01-05', max: '2026-01-05 10:00' },
+    ])).not.toThrow();
+    expect(() => parseChecks([{ type: 'range', column: 'f', min: '10', max: 9 }])).toThrow(/checks\[0\]\.min: min must not be greater than max/);
+    expect(() => parseChecks([{ type: 'range', column: 'd', min: '2026-02-01', max: '2026-01-31T23:00' }])).toThrow(/min must not be greater than max/);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/shared/config/index.js';
 import { openLocalLakehouse } from '../../src/shared/lakehouse/local/index.js';
@@ -83,7 +84,22 @@ describe('floodgate lake audit (CLI)', { timeout: 180_000 }, () => {
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toBe(`floodgate: invalid checks file bad.yaml: checks[2].column: expected string, got number 7\n`);
 
+    // Every problem of a long file, one per line (the error message itself keeps the first ten).
+    await file('many.yaml', `checks:\n${Array.from({ length: 12 }, () => '  - {type: not_null}\n').join('')}`);
+    const many = await cli('lake', 'audit', 'shop.orders', '--checks', 'many.yaml');
+    expect(many.code).toBe(2);
+    expect(many.stderr).toBe(
+      `floodgate: invalid checks file many.yaml (12 problems):\n${Array.from({ length: 12 }, (_, i) => `  checks[${i}].column: expected string (the field is missing)\n`).join('')}`,
+    );
+
+    // The schema of checks files, for editors: it refuses what the validator refuses field by field.
+    const schema = await cli('schema', 'checks');
+    expect(schema.code).toBe(0);
+    const validate = new Ajv2020({ strict: false }).compile(JSON.parse(schema.stdout) as object);
+    expect([validate({ checks: [{ type: 'not_null', column: 'id' }] }), validate({ checks: [{ type: 'range', column: 7, min: 0 }] })]).toEqual([true, false]);
+
     const cases: Array<[string[], RegExp]> = [
+      [['schema', 'nope'], /Allowed choices are checks, contracts, ingestion-request/],
       [['lake', 'audit', 'shop.orders', '--checks', 'missing.yaml'], /invalid checks file missing\.yaml: the file does not exist/],
       [['lake', 'audit', 'shop.nope'], /table shop\.nope does not exist at main/],
       [['lake', 'audit', 'orders'], /invalid table name "orders"/],

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CHECK_TYPES,
@@ -113,12 +114,35 @@ describe('checks files', () => {
     await expect(loadChecksFile(path.join(dir, 'nope.yaml'))).rejects.toThrow(/the file does not exist/);
   });
 
-  it('exports JSON Schemas covering every check type', () => {
-    const schema = checksJsonSchema() as { properties: { checks: { items: { oneOf: Array<{ properties: { type: { const: string } }; required: string[] }> } } } };
-    const variants = schema.properties.checks.items.oneOf;
+  it('exports JSON Schemas covering every check type, agreeing with the validator on single-field rules', () => {
+    type Variant = { properties: { type: { const: string } }; required: string[] };
+    const schema = checksJsonSchema() as { anyOf: [{ properties: { checks: { items: { oneOf: Variant[] } } } }, unknown] };
+    const variants = schema.anyOf[0].properties.checks.items.oneOf;
     expect(variants.map((v) => v.properties.type.const)).toEqual([...CHECK_TYPES]);
     expect(variants.find((v) => v.properties.type.const === 'not_null')?.required).toEqual(['type', 'column']);
     expect(JSON.stringify(contractsJsonSchema())).toContain('schemaPolicy');
+
+    const validate = new Ajv2020({ strict: false }).compile(checksJsonSchema());
+    const files: unknown[] = [
+      { checks: [{ type: 'not_null', column: 'id' }] },
+      [{ type: 'freshness', column: 'at', maxAge: '1d12h' }],
+      [{ type: 'freshness', column: 'at', maxAge: '1y' }],
+      [{ type: 'freshness', column: 'at', maxAge: '1d 12h' }],
+      [{ type: 'accepted_values', column: 'x', values: [null] }],
+      { checks: [{ type: 'not_null', colum: 'id' }] },
+    ];
+    const verdicts = files.map((file) => {
+      let parsed = true;
+      try {
+        parseChecks(file);
+      } catch {
+        parsed = false;
+      }
+      return [validate(file), parsed];
+    });
+    expect(verdicts).toEqual([[true, true], [true, true], [false, false], [false, false], [false, false], [false, false]]);
+    expect(issuesOf([{ type: 'accepted_values', column: 'x', values: ['a', null] }])).toEqual(['checks[0].values[1]: expected string or number or boolean, got null']);
+    expect(issuesOf([{ type: 'freshness', column: 'at', maxAge: '1y' }])).toEqual(['checks[0].maxAge: expected a duration such as 30m, 24h, 7d or 1d12h']);
   });
 });
 

@@ -5,6 +5,7 @@ import { demoCommand } from './demo.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { enqueueCommand, runsCommand } from './fleet-commands.js';
 import { lakeCommand } from './lake.js';
+import { schemaCommand } from './schema-command.js';
 import { janitorCommand, workerCommand } from './worker-commands.js';
 import { packageVersion } from './version.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   program.addCommand(apiCommand());
   program.addCommand(janitorCommand());
   program.addCommand(lakeCommand());
+  program.addCommand(schemaCommand());
   overrideExits(program);
   return program;
 }
@@ -60,7 +62,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
     if (isFloodgateError(error)) {
-      process.stderr.write(`floodgate: ${error.message}${error.retryable ? ' (retryable)' : ''}\n`);
+      const issues = error.details['issues'];
+      // A file with many problems: every one on its own line, not the message's first ten.
+      const text = Array.isArray(issues) && issues.length > 1 && issues.every((issue) => typeof issue === 'string')
+        ? `${error.message.slice(0, error.message.indexOf(':'))} (${issues.length} problems):\n${issues.map((issue) => `  ${issue}`).join('\n')}`
+        : error.message;
+      process.stderr.write(`floodgate: ${text}${error.retryable ? ' (retryable)' : ''}\n`);
       return exitCodeFor(error.code);
     }
     process.stderr.write(`floodgate: ${error instanceof Error ? error.message : String(error)}\n`);

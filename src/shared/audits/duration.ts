@@ -1,10 +1,11 @@
 /** Durations in checks files: one or more `<number><unit>` parts, e.g. `90m`, `1d12h`, `2w`. */
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
-const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
+/** A whole duration; also the JSON Schema's `pattern` for duration fields. */
+export const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 export function isDuration(text: string): boolean {
-  return WHOLE.test(text);
+  return DURATION.test(text);
 }
 
 /** Milliseconds in a duration such as `1d12h`; throws on anything else. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { contractsFileSchema } from '../contracts.js';
-import { checksFileSchema } from './schema.js';
+import { checkSchema, checksFileSchema } from './schema.js';
 
 /**
  * JSON Schemas (draft 2020-12) for editors and other languages. Cross-field rules (for
@@ -8,7 +8,8 @@ import { checksFileSchema } from './schema.js';
  */
 export function checksJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(checksFileSchema, { io: 'input' }),
+    // A file holds `{checks: [...]}` or just the list, as parseChecks accepts.
+    ...z.toJSONSchema(z.union([checksFileSchema, z.array(checkSchema)]), { io: 'input' }),
     title: 'Floodgate checks file',
     description: 'Checks for `floodgate lake audit --checks`; see docs/audits.md',
   };

@@ -47,6 +47,9 @@ export function formatIssues(error: z.ZodError, input: unknown): string[] {
           const got = value === undefined ? 'the field is missing' : `got ${kindOf(value)}`;
           return `${at}: expected one of ${CHECK_TYPES.join(', ')} (${got})`;
         }
+        // A value of none of the allowed types (`values: [null]`): name the types.
+        const expected = issue.errors.flatMap((inner) => inner.filter((i) => i.code === 'invalid_type' && i.path.length === 0).map((i) => (i as { expected: string }).expected));
+        if (expected.length === issue.errors.length) return `${at}: expected ${[...new Set(expected)].join(' or ')}, got ${kindOf(valueAt(input, issue.path))}`;
         return `${at}: ${issue.message}`;
       }
       case 'invalid_key':

@@ -10,7 +10,10 @@ export interface ResolvedCheck {
   readonly check: Check;
 }
 
-/** The check every audit runs unless a row_count check is given: an empty batch fails. */
+/**
+ * The check every audit runs unless a row_count check is given: an empty batch fails. It counts
+ * the batch when the audit knows it (a run), else the table at the ref.
+ */
 export const DEFAULT_ROW_COUNT: Check = { type: 'row_count', name: 'row_count', min: 1 };
 
 function keyOf(check: { column?: string | undefined; columns?: readonly string[] | undefined }): string {
@@ -78,6 +81,8 @@ export interface ResolveChecksInput {
   readonly contractChecks?: readonly unknown[];
   /** Add `row_count >= 1` when no row_count check is given (default true). */
   readonly defaultChecks?: boolean;
+  /** The audit knows the rows its run added: the default row count is then of the batch (`scope: batch`). */
+  readonly batchKnown?: boolean;
 }
 
 /** The checks an audit runs: the contract's, then the request's, then the default row count. */
@@ -90,7 +95,8 @@ export function resolveChecks(input: ResolveChecksInput): ResolvedCheck[] {
     const taken = new Set(all.map((c) => c.name));
     let final = 'row_count';
     for (let n = 2; taken.has(final); n++) final = `row_count #${n}`;
-    all.push({ name: final, severity: 'error', origin: 'default', check: { ...DEFAULT_ROW_COUNT, name: final } });
+    const check: Check = { ...DEFAULT_ROW_COUNT, name: final, ...(input.batchKnown === true ? { scope: 'batch' as const } : {}) };
+    all.push({ name: final, severity: 'error', origin: 'default', check });
   }
   return all;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isDuration } from '../duration.js';
+import { DURATION } from '../duration.js';
 import { sqlTextProblem, type SqlTextKind } from '../sql-shape.js';
 
 /**
@@ -86,10 +86,22 @@ function columnOrColumns(value: { column?: string | undefined; columns?: string[
   }
 }
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
+
+/** A bound as something comparable: a number (numbers and numeric strings), an ISO date or timestamp, else undefined. */
+function comparable(bound: unknown): { kind: 'number'; value: number } | { kind: 'iso'; value: string } | undefined {
+  if (typeof bound === 'number') return { kind: 'number', value: bound };
+  if (typeof bound !== 'string') return undefined;
+  const text = bound.trim();
+  if (text !== '' && Number.isFinite(Number(text))) return { kind: 'number', value: Number(text) };
+  return ISO_DATE.test(text) ? { kind: 'iso', value: text.replace('T', ' ') } : undefined;
+}
+
+/** min ≤ max where both can be compared here; other bounds (mixed formats, intervals) are left to the engine. */
 function ordered(value: Record<string, unknown>, low: string, high: string, ctx: Ctx): void {
-  const a = value[low];
-  const b = value[high];
-  if (typeof a === typeof b && a !== undefined && b !== undefined && (a as number | string) > (b as number | string)) {
+  const a = comparable(value[low]);
+  const b = comparable(value[high]);
+  if (a !== undefined && b !== undefined && a.kind === b.kind && a.value > b.value) {
     ctx.addIssue({ code: 'custom', path: [low], message: `${low} must not be greater than ${high}` });
   }
 }
@@ -178,13 +190,18 @@ export const rowCountCheck = z
     type: z.literal('row_count'),
     min: z.number().int().min(0).optional(),
     max: z.number().int().min(0).optional(),
+    scope: z
+      .enum(['table', 'batch'])
+      .optional()
+      .describe('table (default): the rows at the audited ref; batch: the rows this run added'),
     ...identity,
     ...rowFilter,
   })
-  .describe('the number of rows lies between min and max')
+  .describe('the number of rows (of the table, or of the batch) lies between min and max')
   .superRefine((v, ctx) => {
     atLeastOne(['min', 'max'], v, ctx);
     ordered(v, 'min', 'max', ctx);
+    if (v.scope === 'batch' && v.where !== undefined) ctx.addIssue({ code: 'custom', path: ['where'], message: 'a batch row count has no where: it counts the rows the run added' });
   });
 
 export const expressionCheck = z
@@ -218,7 +235,7 @@ export const freshnessCheck = z
   .strictObject({
     type: z.literal('freshness'),
     column,
-    maxAge: z.string().refine(isDuration, 'expected a duration such as 30m, 24h, 7d or 1d12h').describe('e.g. 24h, 7d, 1d12h'),
+    maxAge: z.string().regex(DURATION, 'expected a duration such as 30m, 24h, 7d or 1d12h').describe('e.g. 24h, 7d, 1d12h'),
     ...identity,
     ...rowFilter,
   })

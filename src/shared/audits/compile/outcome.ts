@@ -34,6 +34,14 @@ export function percentOf(part: number, whole: number): number {
   return whole === 0 ? 0 : (part / whole) * 100;
 }
 
+/**
+ * `percent <= limit`, where the percent came from a division: 7 of 100 rows is 7.000000000000001 %
+ * in floating point, and must still pass "at most 7 %". Differences below a billionth count as equal.
+ */
+export function atMostPercent(percent: number, limit: number): boolean {
+  return percent <= limit || percent - limit <= 1e-9 * Math.max(1, Math.abs(limit));
+}
+
 export function formatPercent(value: number): string {
   if (value === 0) return '0%';
   if (value < 0.01) return '<0.01%';
@@ -67,7 +75,7 @@ export function failingOutcome(
   if (spec.maxFailingPercent !== undefined && percent !== null) {
     const limit = spec.maxFailingPercent;
     return {
-      ok: percent <= limit,
+      ok: atMostPercent(percent, limit),
       observed: percent,
       threshold: { [percentKey]: limit },
       failingCount: failing,

@@ -11,7 +11,7 @@ import type {
   UniqueCheck,
 } from '../checks/schema.js';
 import { formatDuration, parseDuration } from '../duration.js';
-import { and, fragment, literal } from '../sql.js';
+import { and, fragment, literal, str } from '../sql.js';
 import { bounds, describeBounds, failingOutcome, plural, toJson, toNumber, type Outcome } from './outcome.js';
 
 /**
@@ -39,6 +39,8 @@ export type ScanCheckType = (typeof SCAN_CHECK_TYPES)[number];
 export type ScanCheckDef = Extract<Check, { type: ScanCheckType }>;
 
 export function isScanCheck(check: Check): check is ScanCheckDef {
+  // A batch row count is the run's own number (or a difference of two counts), not an aggregate of the audited rows.
+  if (check.type === 'row_count' && check.scope === 'batch') return false;
   return (SCAN_CHECK_TYPES as readonly string[]).includes(check.type);
 }
 
@@ -59,6 +61,8 @@ export interface ScanCheck {
 export interface CompileEnv {
   /** The quoted, resolved identifier of a column the check names. */
   col(name: string): string;
+  /** The column's Iceberg type (`string`, `long`, ...), when the table has it. */
+  typeOf(name: string): string | undefined;
   readonly now: Date;
 }
 
@@ -125,7 +129,10 @@ function unique(check: UniqueCheck, env: CompileEnv): ScanCheck {
 
 function acceptedValues(check: AcceptedValuesCheck, env: CompileEnv): ScanCheck {
   const c = env.col(check.column);
-  const failing = `${c} NOT IN (${check.values.map(literal).join(', ')})`;
+  // A text column is compared as text: `1` in the list means '1', not every string that casts to 1.
+  const text = env.typeOf(check.column) === 'string';
+  const values = check.values.map((v) => (text ? str(String(v)) : literal(v)));
+  const failing = `${c} NOT IN (${values.join(', ')})`;
   return failingRowsCheck(check, failing, 'have a value not in the accepted list', [c]);
 }
 
@@ -189,6 +196,7 @@ const AGGREGATE_SQL: Readonly<Record<AggregateCheck['function'], (column: string
 };
 
 function aggregate(check: AggregateCheck, env: CompileEnv): ScanCheck {
+  const floating = check.function !== 'count_distinct' && ['float', 'double'].includes(env.typeOf(check.column) ?? '');
   const value = filtered(AGGREGATE_SQL[check.function](env.col(check.column)), scope(check));
   const tests: string[] = [];
   if (check.min !== undefined) tests.push(`${value} >= ${literal(check.min)}`);
@@ -198,8 +206,11 @@ function aggregate(check: AggregateCheck, env: CompileEnv): ScanCheck {
     evaluate: ([observed, within]) => {
       const expected = describeBounds(check.min, check.max);
       const label = `${check.function}(${check.column})`;
+      // DuckDB orders NaN above every number, so `NaN >= min` is true there; no bound holds for NaN
+      // (a float column's NaN comes back as the string "NaN" in JSON-safe rows).
+      const nan = floating && (observed === 'NaN' || (typeof observed === 'number' && Number.isNaN(observed)));
       return {
-        ok: within === true,
+        ok: within === true && !nan,
         observed: toJson(observed),
         threshold: { function: check.function, ...bounds(check.min, check.max) },
         failingCount: null,
@@ -208,7 +219,9 @@ function aggregate(check: AggregateCheck, env: CompileEnv): ScanCheck {
         message:
           observed === null || observed === undefined
             ? `${label} is NULL: no non-NULL values to aggregate; expected ${expected}`
-            : `${label} is ${String(observed)}; expected ${expected}`,
+            : nan
+              ? `${label} is NaN (the column holds NaN), which no bound admits; expected ${expected}`
+              : `${label} is ${String(observed)}; expected ${expected}`,
       };
     },
   };

@@ -1,6 +1,6 @@
 import { isFloodgateError } from '../../errors/index.js';
-import type { NotAlreadyLoadedCheck, VolumeChangeCheck } from '../checks/schema.js';
-import { failingOutcome, formatPercent, plural, toNumber, type Outcome } from '../compile/outcome.js';
+import type { NotAlreadyLoadedCheck, RowCountCheck, VolumeChangeCheck } from '../checks/schema.js';
+import { atMostPercent, bounds, describeBounds, failingOutcome, formatPercent, plural, toNumber, type Outcome } from '../compile/outcome.js';
 import type { SampleRow } from '../report/types.js';
 import { checkErrorMessage, queryRows, since, type Evaluated, type RunEnv } from '../run/env.js';
 import { str, tableRef } from '../sql.js';
@@ -26,6 +26,27 @@ export async function rowsAddedBy(env: RunEnv): Promise<number> {
   return (await countRows(env, env.at)) - (await countRows(env, env.context.baseRef ?? 'main'));
 }
 
+/** `row_count` with `scope: batch`: the rows this run added, against min and max. */
+export async function runBatchRowCount(env: RunEnv, check: RowCountCheck): Promise<{ evaluated: Evaluated; rowsAdded?: number }> {
+  const start = performance.now();
+  try {
+    const added = await rowsAddedBy(env);
+    const ok = (check.min === undefined || added >= check.min) && (check.max === undefined || added <= check.max);
+    const outcome: Outcome = {
+      ok,
+      observed: added,
+      threshold: { scope: 'batch', ...bounds(check.min, check.max) },
+      failingCount: null,
+      failingPercent: null,
+      checkedRows: null,
+      message: `${plural(added, 'row')} added by this batch; expected ${describeBounds(check.min, check.max)}`,
+    };
+    return { evaluated: { outcome, sample: [], sql: null, sampleSql: null, scan: null, durationMs: since(start) }, rowsAdded: added };
+  } catch (error) {
+    return { evaluated: { error: checkErrorMessage(error), sql: null, scan: null, durationMs: since(start) } };
+  }
+}
+
 function notThisRun(env: RunEnv): string {
   return env.context.runId === undefined ? '' : `\n  AND run_id <> ${str(env.context.runId)}`;
 }
@@ -41,7 +62,7 @@ function volumeOutcome(check: VolumeChangeCheck, added: number, runs: readonly S
   const change = average === 0 ? (added === 0 ? 0 : null) : ((added - average) / average) * 100;
   const shown = change === null ? 'more than any percent' : `${change >= 0 ? '+' : '-'}${formatPercent(Math.abs(change))}`;
   return {
-    ok: change !== null && Math.abs(change) <= check.maxChangePercent,
+    ok: change !== null && atMostPercent(Math.abs(change), check.maxChangePercent),
     observed: { rowsAdded: added, average, changePercent: change, runs: runs.length },
     threshold,
     failingCount: null,

@@ -6,7 +6,7 @@ import { resolveChecks, type ResolvedCheck } from '../checks/resolve.js';
 import type { Check } from '../checks/schema.js';
 import { isScanCheck } from '../compile/scan-checks.js';
 import type { TableContract } from '../contracts.js';
-import { runNotAlreadyLoaded, runVolumeChange } from '../history/checks.js';
+import { runBatchRowCount, runNotAlreadyLoaded, runVolumeChange } from '../history/checks.js';
 import type { AuditReport, CheckResult, CheckStatus, ScanResult } from '../report/types.js';
 import { ident, tableRef } from '../sql.js';
 import { resolveColumn, since, type AuditContext, type Evaluated, type RunEnv } from './env.js';
@@ -76,6 +76,8 @@ async function runTableCheck(env: RunEnv, resolved: ResolvedCheck): Promise<{ ev
       return runVolumeChange(env, check);
     case 'not_already_loaded':
       return { evaluated: await runNotAlreadyLoaded(env, check) };
+    case 'row_count':
+      return runBatchRowCount(env, check);
     default:
       throw new Error(`${check.type} is a scan check`);
   }
@@ -98,6 +100,8 @@ export async function runAudit(request: AuditRequest): Promise<AuditReport> {
     checks: request.checks,
     contractChecks: request.contract?.checks ?? [],
     ...(request.defaultChecks === undefined ? {} : { defaultChecks: request.defaultChecks }),
+    // A run knows its batch: the default check then counts the rows it added, not the table's.
+    batchKnown: context.rowsAdded !== undefined,
   });
   const { lakehouse } = request;
   const ref = await lakehouse.getRef(request.ref);

@@ -21,7 +21,11 @@ function compile(env: RunEnv, resolved: ResolvedCheck): Compiled | string {
   const names = scanCheckColumns(check);
   const missing = names.filter((name) => resolveColumn(env.columns, name) === undefined);
   if (missing.length > 0) return missingColumnsMessage(env.table, env.label, missing, env.columns);
-  const scan = compileScanCheck(check, { col: (name) => ident(resolveColumn(env.columns, name) ?? name), now: env.now });
+  const scan = compileScanCheck(check, {
+    col: (name) => ident(resolveColumn(env.columns, name) ?? name),
+    typeOf: (name) => env.columns.find((c) => c.name === resolveColumn(env.columns, name))?.type,
+    now: env.now,
+  });
   return { resolved, scan, standalone: standaloneScan(env.tableRef, scan).sql };
 }
 

@@ -98,6 +98,9 @@ const TYPE_ALIASES: Readonly<Record<string, string>> = {
   real: 'float',
   float32: 'float',
   'timestamp with time zone': 'timestamptz',
+  'timestamp without time zone': 'timestamp',
+  datetime: 'timestamp',
+  'time without time zone': 'time',
   blob: 'binary',
   bytes: 'binary',
 };

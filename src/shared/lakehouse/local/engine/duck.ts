@@ -41,6 +41,8 @@ export class Duck {
       await connection.run(`SET allowed_directories = [${dirs}]`);
       await connection.run('SET enable_external_access = false');
       await connection.run('SET preserve_insertion_order = false');
+      // Timestamps without a zone compare with TIMESTAMPTZ values, and render, the same on every host.
+      await connection.run("SET GLOBAL TimeZone = 'UTC'");
       await connection.run('SET lock_configuration = true');
     } finally {
       connection.closeSync();

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SourceFormat } from '../../lakehouse.js';
-import { SourceUnreadableError } from '../../errors.js';
+import { InvalidNameError, SourceUnreadableError } from '../../errors.js';
 import type { SourceColumn } from './schema-plan.js';
 import { quoteString } from './types.js';
 
@@ -39,4 +39,47 @@ export async function describeSource(
   } catch (error) {
     throw new SourceUnreadableError(label, duckMessage(error), error);
   }
+}
+
+/** The column names as written in the files, where DuckDB can list them; undefined for JSON. */
+async function namesAsWritten(connection: DuckDBConnection, format: SourceFormat, paths: readonly string[]): Promise<Set<string> | undefined> {
+  const list = `[${paths.map(quoteString).join(', ')}]`;
+  let sql: string;
+  if (format === 'parquet') sql = `SELECT name FROM parquet_schema(${list})`;
+  else if (format === 'csv') sql = `SELECT * FROM read_csv(${list}, header = false, all_varchar = true, union_by_name = false) LIMIT 1`;
+  else return undefined;
+  const rows = (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  return new Set(format === 'parquet' ? rows.map((r) => String(r['name'])) : Object.values(rows[0] ?? {}).map(String));
+}
+
+/**
+ * DuckDB reads two source columns whose names differ only in case (or repeat) as `a` and `A_1`.
+ * Importing that would rename a column without a word, and SQL could not tell `a` from `A`
+ * anyway, so such a source is refused. Only a name of that shape whose stem is another column
+ * is looked up in the files.
+ */
+export async function refuseRenamedColumns(
+  connection: DuckDBConnection,
+  format: SourceFormat,
+  paths: readonly string[],
+  columns: readonly SourceColumn[],
+): Promise<void> {
+  const folded = new Set(columns.map((c) => c.name.toLowerCase()));
+  const suspects = columns.filter((c) => {
+    const match = /^(.+)_\d+$/.exec(c.name);
+    return match?.[1] !== undefined && folded.has(match[1].toLowerCase());
+  });
+  if (suspects.length === 0) return;
+  const written = await namesAsWritten(connection, format, paths);
+  const renamed = suspects.find((c) => written !== undefined && !written.has(c.name));
+  if (renamed === undefined) return;
+  const stem = renamed.name.replace(/_\d+$/, '');
+  const twins = [...(written ?? [])].filter((n) => n.toLowerCase() === stem.toLowerCase());
+  throw new InvalidNameError(
+    'column',
+    twins.at(-1) ?? stem,
+    twins.length > 1
+      ? `the source has columns ${twins.map((n) => JSON.stringify(n)).join(' and ')}, which differ only in case and which SQL cannot tell apart`
+      : `the source has two columns named ${JSON.stringify(stem)}`,
+  );
 }

@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLocal, type OpenedBackend } from '../support/backends.js';
+import { PYTHON } from '../support/paths.js';
+
+describe('source columns DuckDB would rename', () => {
+  let backend: OpenedBackend;
+  afterEach(async () => backend?.cleanup());
+
+  it('refuses columns that differ only in case or repeat, and keeps a real column named like a renamed one', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    const file = (name: string) => path.join(backend.dataDir, name);
+    // DuckDB itself cannot write such a file (it renames the second column), so PyArrow does.
+    const script = `import pyarrow as pa, pyarrow.parquet as pq; pq.write_table(pa.table({'a': [1], 'A': [3]}), ${JSON.stringify(file('case.parquet'))})`;
+    await new Promise<void>((resolve, reject) => execFile(PYTHON, ['-c', script], (error) => (error ? reject(error) : resolve())));
+    await fs.writeFile(file('case.csv'), 'id,Zone,zone\n1,x,y\n');
+    await fs.writeFile(file('twice.csv'), 'id,v,v\n1,2,3\n');
+    const cases: Array<[string, string]> = [
+      ['case.parquet', 'invalid column name "A": the source has columns "a" and "A", which differ only in case and which SQL cannot tell apart'],
+      ['case.csv', 'invalid column name "zone": the source has columns "Zone" and "zone", which differ only in case and which SQL cannot tell apart'],
+      ['twice.csv', 'invalid column name "v": the source has two columns named "v"'],
+    ];
+    for (const [name, message] of cases) {
+      await expect(lake.importData({ table: 'qa.cols', source: file(name), branch: 'main' }), name).rejects.toMatchObject({ code: 'INVALID_NAME', retryable: false, message });
+    }
+    expect(await lake.listTables('main')).toEqual([]);
+
+    // A column really called a_1 next to a is imported as it is.
+    await fs.writeFile(file('real.csv'), 'a,a_1\n1,2\n');
+    await lake.importData({ table: 'qa.cols', source: file('real.csv'), branch: 'main' });
+    expect((await lake.tableSchema('qa.cols', 'main')).map((c) => c.name)).toEqual(['a', 'a_1']);
+  });
+});
