@@ -74,6 +74,8 @@ export class FloodgateProducer {
     this.options = options;
     this.ownsRedis = typeof options.connection === 'string';
     this.redis = typeof options.connection === 'string' ? connectRedis(options.connection, 'producer') : options.connection;
+    // An owned connection's trouble surfaces on each call (CATALOG_UNAVAILABLE); ioredis would also print every failed reconnect.
+    if (this.ownsRedis) this.redis.on('error', () => undefined);
     const prefix = options.prefix ?? '{floodgate}';
     const keys = redisKeys(prefix);
     this.ledger = new Ledger(this.redis, keys, { retentionSeconds: options.retentionSeconds ?? 7 * 86_400 });
@@ -164,15 +166,24 @@ export class FloodgateProducer {
       lastStatus = run.status;
       if (TERMINAL_STATUSES.has(run.status)) return run;
       if (Date.now() > deadline) {
-        throw new FloodgateError('INTERNAL', `run ${runId} did not finish within ${options.timeoutMs ?? 600_000} ms (status ${run.status})`, { retryable: true });
+        throw new FloodgateError('WAIT_TIMEOUT', `run ${runId} did not finish within ${options.timeoutMs ?? 600_000} ms (status ${run.status}); it goes on, and waiting again may see it finish`, { retryable: true, details: { runId, status: run.status } });
       }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
     }
   }
 
+  /**
+   * Closes the queue and an owned connection. A connection that is not ready (still connecting,
+   * or Redis is away) is dropped at once: `quit` would be refused and the socket would then open
+   * anyway, or reconnect forever, and keep the process alive.
+   */
   async close(): Promise<void> {
-    await this.writeQueue.close();
-    if (this.ownsRedis) await this.redis.quit().catch(() => undefined);
+    const ready = this.redis.status === 'ready';
+    if (ready) await this.writeQueue.close();
+    else void this.writeQueue.close().catch(() => undefined);
+    if (!this.ownsRedis) return;
+    if (ready) await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 }
 

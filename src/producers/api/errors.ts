@@ -53,6 +53,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   RATE_LIMITED: 503,
   JOB_FAILED: 502,
   CONFIG_INVALID: 500,
+  WAIT_TIMEOUT: 504,
   INTERNAL: 500,
 });
 

@@ -34,6 +34,12 @@ export function apiCommand(): Command {
         registry: observability.registry,
         events: observability.events,
         ...(config.api.token === undefined ? {} : { token: config.api.token }),
+      }).catch(async (error: unknown) => {
+        // Port taken, say: let go of Redis so the process exits (and a supervisor restarts it).
+        await Promise.all(Object.values(queues).map((q) => q.close())).catch(() => undefined);
+        depthRedis.disconnect();
+        await observability.close(1_000).catch(() => undefined);
+        throw error;
       });
       logger.info({ url: api.url, auth: config.api.token === undefined ? 'off' : 'bearer token' }, 'API listening');
       await new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { FloodgateError } from '../../shared/errors/index.js';
 import { RUN_STATUSES, type RunRecord, type RunStatus } from '../../shared/ledger/index.js';
 import { EXIT } from './exit-codes.js';
 import { withProducer } from './fleet-context.js';
+import { positiveNumberOption, wholeNumberOption } from './option-parsers.js';
 import { runDetails, runsTable } from './runs-format.js';
 
 const EXIT_FOR_STATUS: Partial<Record<RunStatus, number>> = {
@@ -23,8 +24,8 @@ export function enqueueCommand(): Command {
     .option('--idempotency-key <key>', 'the same key for the same table gives the same run')
     .addOption(new Option('--format <format>', 'source format').choices(['parquet', 'csv', 'jsonl']))
     .option('--wait', 'wait for the run to finish; exit 0 published, 3 audit failed, 5 rejected, 1 error')
-    .option('--timeout <seconds>', 'with --wait, give up after this long', '600')
-    .action(async (table: string, source: string, options: { mode: string; checks?: string; onAuditFailure: string; idempotencyKey?: string; format?: string; wait?: boolean; timeout: string }, command: Command) =>
+    .option('--timeout <seconds>', 'with --wait, give up after this many seconds (the run goes on; exit 1)', positiveNumberOption('--timeout'), 600)
+    .action(async (table: string, source: string, options: { mode: string; checks?: string; onAuditFailure: string; idempotencyKey?: string; format?: string; wait?: boolean; timeout: number }, command: Command) =>
       withProducer(command, async (producer, { out }) => {
         const checks = options.checks === undefined ? [] : ((await loadChecksFile(options.checks)) as unknown[]);
         const request = {
@@ -43,7 +44,7 @@ export function enqueueCommand(): Command {
           return;
         }
         const run: RunRecord = await producer.waitForRun(enqueued.runId, {
-          timeoutMs: Number(options.timeout) * 1000,
+          timeoutMs: options.timeout * 1000,
           onUpdate: (r) => out.progress(`  ${r.status}`),
         });
         out.result(run, () => runDetails(run));
@@ -58,8 +59,8 @@ export function runsCommand(): Command {
     .argument('[runId]', 'a run id; omit to list runs')
     .option('--table <table>', 'only runs of this table')
     .addOption(new Option('--status <status>', 'only runs in this status').choices([...RUN_STATUSES]))
-    .option('--limit <n>', 'at most this many runs', '50')
-    .action(async (runId: string | undefined, options: { table?: string; status?: RunStatus; limit: string }, command: Command) =>
+    .option('--limit <n>', 'at most this many runs (newest first)', wholeNumberOption('--limit'), 50)
+    .action(async (runId: string | undefined, options: { table?: string; status?: RunStatus; limit: number }, command: Command) =>
       withProducer(command, async (producer, { out }) => {
         if (runId !== undefined) {
           const run = await producer.getRun(runId);
@@ -70,7 +71,7 @@ export function runsCommand(): Command {
         const runs = await producer.listRuns({
           ...(options.table === undefined ? {} : { table: options.table }),
           ...(options.status === undefined ? {} : { status: options.status }),
-          limit: Number(options.limit),
+          limit: options.limit,
         });
         out.result(runs, () => (runs.length === 0 ? '(no runs)' : runsTable(runs)));
       }),

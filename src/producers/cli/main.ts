@@ -1,4 +1,7 @@
 #!/usr/bin/env node
 import { main } from './program.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// A command that failed has said why; a connection still retrying in the background must not keep it running.
+if (code !== 0) setTimeout(() => process.exit(code), 2_000).unref();

@@ -27,7 +27,7 @@ export function workerCommand(): Command {
     .description('process runs: any subset of the write, audit and publish stages, in this process')
     .option('--stages <list>', 'stages to run, comma-separated', parseStages, [...ALL_STAGES])
     .option('--concurrency <n>', 'jobs per stage at once', wholeNumberOption('--concurrency'), 2)
-    .option('--grace <seconds>', 'on SIGTERM, how long active jobs may finish before they are handed back', positiveNumberOption('--grace'), 30)
+    .option('--grace <seconds>', 'on SIGTERM, how many seconds (above 0) active jobs may finish before they are handed back', positiveNumberOption('--grace'), 30)
     .addHelpText(
       'after',
       '\nNeeds REDIS_URL. Many worker processes may run at once; scale each stage on its own.\n' +

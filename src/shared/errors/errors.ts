@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'JOB_FAILED',
   'CONFIG_INVALID',
+  'WAIT_TIMEOUT',
   'INTERNAL',
 ] as const;
 

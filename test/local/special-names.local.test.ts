@@ -2,10 +2,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runAudit } from '../../src/shared/audits/index.js';
 import { openLocal, type OpenedBackend } from '../support/backends.js';
 import { PYTHON } from '../support/paths.js';
 
-describe('source columns DuckDB would rename', () => {
+describe('names SQL treats specially', () => {
   let backend: OpenedBackend;
   afterEach(async () => backend?.cleanup());
 
@@ -32,5 +33,17 @@ describe('source columns DuckDB would rename', () => {
     await fs.writeFile(file('real.csv'), 'a,a_1\n1,2\n');
     await lake.importData({ table: 'qa.cols', source: file('real.csv'), branch: 'main' });
     expect((await lake.tableSchema('qa.cols', 'main')).map((c) => c.name)).toEqual(['a', 'a_1']);
+  });
+
+  it('tables and namespaces named like SQL keywords import, query and audit', async () => {
+    backend = await openLocal();
+    const lake = backend.lakehouse;
+    const source = path.join(backend.dataDir, 'k.csv');
+    await fs.writeFile(source, 'id,type\n1,a\n2,b\n');
+    for (const table of ['app.data', 'order.type', 'csv.select']) await lake.importData({ table, source, branch: 'main' });
+    expect(await lake.queryRows('SELECT count(*) AS n FROM app.data')).toEqual([{ n: 2 }]);
+    expect(await lake.queryRows('SELECT d.id FROM app.data AS d JOIN "order"."type" t USING (id) JOIN csv."select" s ON s.id = d.id ORDER BY 1')).toEqual([{ id: 1 }, { id: 2 }]);
+    const report = await runAudit({ lakehouse: lake, table: 'order.type', ref: 'main', checks: [{ type: 'unique', column: 'id' }] });
+    expect(report.checks.map((c) => [c.name, c.status])).toEqual([['unique(id)', 'passed'], ['row_count', 'passed']]);
   });
 });
