@@ -69,6 +69,17 @@ describe('HTTP API (real Redis)', () => {
     expect(error).toMatchObject({ code: 'INVALID_INPUT', retryable: false });
     expect(error.issues.map((i) => i.path).sort()).toEqual(['', 'checks.0.column', 'mode', 'table']);
     for (const issue of error.issues) expect(issue.message).not.toBe('');
+    // Two checks of one name, and a where that would leave its parentheses, are refused here too.
+    const checks = [
+      { type: 'row_count', min: 1, name: 'x' },
+      { type: 'not_null', column: 'id', name: 'x', where: 'true) OR (true' },
+    ];
+    const named = await ingest(app, { table: 'taxi.trips', source: file('a.parquet'), checks });
+    expect(named.statusCode).toBe(400);
+    expect(named.json<{ error: { issues: Array<{ path: string; message: string }> } }>().error.issues).toEqual([
+      { path: 'checks.1.where', message: "not one SQL expression: ')' at character 5 closes a bracket this text never opened" },
+      { path: 'checks.1.name', message: '"x" is already the name of checks[0]' },
+    ]);
     expect(await enqueued(redis.url, config)).toEqual({ runs: 0, jobs: 0 });
   });
 

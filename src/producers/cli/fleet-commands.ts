@@ -39,6 +39,9 @@ export function enqueueCommand(): Command {
         };
         const enqueued = await producer.enqueue(request);
         out.progress(`${enqueued.created ? 'enqueued' : 'already enqueued'} run ${enqueued.runId} (${enqueued.status})`);
+        if (!enqueued.created && ['audit_failed', 'rejected', 'failed'].includes(enqueued.status)) {
+          out.progress('  the same files give the same run, so this is the earlier one; to load them again, pass a new --idempotency-key');
+        }
         if (options.wait !== true) {
           out.result(enqueued, () => enqueued.runId);
           return;

@@ -11,7 +11,21 @@ export const ingestionRequestSchema = z
     source: z.string().min(1).max(4096).describe('a path or glob (plain or file://), or s3://bucket/prefix/*.parquet'),
     format: z.enum(['parquet', 'csv', 'jsonl']).optional().describe('inferred from the file extension when absent'),
     mode: z.enum(['append', 'replace']).default('append'),
-    checks: z.array(checkSchema).max(200).default([]).describe("audit checks, added to the table contract's"),
+    checks: z
+      .array(checkSchema)
+      .max(200)
+      .default([])
+      .superRefine((checks, ctx) => {
+        // Checked here too, so a request with two checks of one name is refused before it is enqueued.
+        const first = new Map<string, number>();
+        checks.forEach((check, index) => {
+          if (check.name === undefined) return;
+          const earlier = first.get(check.name);
+          if (earlier === undefined) first.set(check.name, index);
+          else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `${JSON.stringify(check.name)} is already the name of checks[${earlier}]` });
+        });
+      })
+      .describe("audit checks, added to the table contract's"),
     onAuditFailure: z.enum(['keep', 'delete']).default('keep').describe('keep the branch as a quarantine, or delete it'),
     idempotencyKey: z
       .string()
