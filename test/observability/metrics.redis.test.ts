@@ -6,7 +6,7 @@ import { buildApi } from '../../src/producers/api/index.js';
 import { FloodgateProducer } from '../../src/producers/library.js';
 import { loadConfig, type Config } from '../../src/shared/config/index.js';
 import { QUEUE_NAMES } from '../../src/shared/jobs/index.js';
-import { createPromMetrics, createRegistry, registerQueueDepth, startMetricsServer } from '../../src/shared/observability/metrics/index.js';
+import { createPromMetrics, createRegistry, registerQueueDepth, startMetricsServer, type DepthQueue } from '../../src/shared/observability/metrics/index.js';
 import { startFleet, type Fleet } from '../../src/workers/fleet.js';
 import { createQueues } from '../../src/workers/runtime.js';
 import { openLocal, type OpenedBackend } from '../support/backends.js';
@@ -123,6 +123,19 @@ describe('Prometheus metrics of a real fleet (real Redis, local lakehouse, promt
       await app.close();
       await Promise.all(Object.values(queues).map((q) => q.close()));
     }
+  });
+
+  it('answers a scrape while Redis does not, leaving the queue gauges out', async () => {
+    // A queue whose Redis never answers, as when the server is stopped or unreachable.
+    const silent: DepthQueue = { name: 'wap-write', getJobCounts: () => new Promise<never>(() => undefined), getWaiting: () => new Promise<never>(() => undefined) };
+    const depthRegistry = createRegistry();
+    registerQueueDepth(depthRegistry, [silent]);
+    const started = Date.now();
+    const text = await depthRegistry.metrics();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(text).toContain('# TYPE floodgate_queue_jobs gauge');
+    expect(text).not.toMatch(/^floodgate_queue_jobs\{/m);
+    expect(text).toContain('process_cpu_user_seconds_total');
   });
 
   it('reports waiting jobs and the age of the oldest for a queue no worker takes from', async () => {

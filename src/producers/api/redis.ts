@@ -51,7 +51,7 @@ export function redisUnavailable(cause?: unknown): FloodgateError {
   return new FloodgateError('CATALOG_UNAVAILABLE', 'Redis is unreachable; retry later', { retryable: true, cause });
 }
 
-const CONNECTION_FAILURE = /Stream isn't writeable|Connection is closed|Reached the max retries per request|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND/;
+const CONNECTION_FAILURE = /Stream isn't writeable|Connection is closed|Command timed out|Reached the max retries per request|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND/;
 
 /** Whether a foreign error says the Redis connection failed (ioredis has no error classes for it). */
 export function isConnectionError(error: unknown): boolean {

@@ -26,6 +26,13 @@ export interface WaitingJob {
  * every replica would report the same queues, and sum() over replicas would multiply the depth.
  * A queue whose read fails is left out of that scrape instead of failing the whole /metrics.
  */
+/** A scrape must answer while Redis is away: queue gauges it cannot read within this are left out. */
+const SCRAPE_TIMEOUT_MS = 2_000;
+
+function within<T>(read: Promise<T>): Promise<T | undefined> {
+  return Promise.race([read.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), SCRAPE_TIMEOUT_MS).unref())]);
+}
+
 export function registerQueueDepth(registry: Registry, queues: readonly DepthQueue[] | Readonly<Record<string, DepthQueue>>): void {
   const list: readonly DepthQueue[] = Array.isArray(queues) ? queues : Object.values(queues);
   new Gauge({
@@ -35,7 +42,7 @@ export function registerQueueDepth(registry: Registry, queues: readonly DepthQue
     registers: [registry],
     async collect() {
       this.reset();
-      const counts = await Promise.all(list.map((queue) => queue.getJobCounts(...QUEUE_STATES).catch(() => undefined)));
+      const counts = await Promise.all(list.map((queue) => within(queue.getJobCounts(...QUEUE_STATES))));
       list.forEach((queue, i) => {
         const byState = counts[i];
         if (byState === undefined) return;
@@ -51,7 +58,7 @@ export function registerQueueDepth(registry: Registry, queues: readonly DepthQue
     async collect() {
       this.reset();
       const now = Date.now();
-      const oldest = await Promise.all(list.map((queue) => queue.getWaiting(0, 0).then((jobs) => ({ job: jobs[0] }), () => undefined)));
+      const oldest = await Promise.all(list.map((queue) => within(queue.getWaiting(0, 0).then((jobs) => ({ job: jobs[0] })))));
       list.forEach((queue, i) => {
         const read = oldest[i];
         if (read === undefined) return;
