@@ -3,7 +3,10 @@ import { QUEUE_NAMES, STAGES, stageJobOptions, type StageJobData } from '../shar
 import type { Stage } from '../shared/ledger/index.js';
 import type { Logger, Metrics } from '../shared/observability/ports.js';
 import type { FleetSettings as FleetConfig } from '../shared/config/index.js';
+import { throttled } from '../shared/observability/throttle.js';
 import type { StageProcessor, StageQueue } from './processors/index.js';
+
+const ERROR_LOG_EVERY_MS = 30_000;
 
 export type FleetQueues = Readonly<Record<Stage, Queue<StageJobData>>>;
 
@@ -78,7 +81,8 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       if (error.name === 'DelayedError') return;
       options.logger.warn({ stage, runId: job?.data.runId, table: job?.data.table, attempt: job?.attemptsMade, err: error.message }, 'stage attempt failed');
     });
-    worker.on('error', (error) => options.logger.error({ stage, err: error.message }, 'worker error'));
+    // During a Redis outage BullMQ reports every failed reconnect: log the first, then one per 30 s.
+    worker.on('error', throttled(ERROR_LOG_EVERY_MS, (error: Error, dropped) => options.logger.error({ stage, err: error.message, ...(dropped > 0 ? { similarErrorsNotLogged: dropped } : {}) }, 'worker error')));
     return worker;
   });
   return {

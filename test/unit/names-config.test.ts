@@ -60,6 +60,8 @@ describe('config', () => {
       orphanSweepIntervalMs: null,
     });
     expect(loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: '1d12h' }).fleet.snapshotRetentionMs).toBe(36 * 3_600_000);
+    expect(() => loadConfig({ FLOODGATE_API_TOKEN: 'has space in token 1234' })).toThrow(/FLOODGATE_API_TOKEN: use printable ASCII without spaces/);
+    expect(loadConfig({ FLOODGATE_API_TOKEN: 'qa-token-0123456789abcdef' }).api.token).toBe('qa-token-0123456789abcdef');
     expect(() => loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: 'a week' })).toThrow(/FLOODGATE_SNAPSHOT_RETENTION: not a duration: "a week" \(use e\.g\. 30m, 24h, 7d, 1d12h\), or off/);
   });
 });

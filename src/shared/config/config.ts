@@ -83,7 +83,11 @@ const envSchema = z.object({
   FLOODGATE_ORPHAN_MIN_AGE: durationOrOff.default(3 * 86_400_000),
   FLOODGATE_ORPHAN_SWEEP_INTERVAL: durationOrOff.default(3_600_000),
   FLOODGATE_COMPACT_FILES: z.coerce.number().int().refine((n) => n === 0 || n >= 2, 'must be 0 (never) or at least 2').default(64),
-  FLOODGATE_API_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  FLOODGATE_API_TOKEN: z
+    .string()
+    .min(16, 'use at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'use printable ASCII without spaces (it is sent as "Authorization: Bearer <token>")')
+    .optional(),
   FLOODGATE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   FLOODGATE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   FLOODGATE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
