@@ -16,11 +16,19 @@ export function failedChecksOf(run: RunRecord): FailedCheck[] {
   return checks.filter((c) => c.severity === 'error' && (c.status === 'failed' || c.status === 'error'));
 }
 
+/** The quarantine branch an audit_failed run kept; undefined when the request had it deleted. */
+function keptBranch(run: RunRecord): string | undefined {
+  if (run.status !== 'audit_failed') return undefined;
+  return run.request['onAuditFailure'] === 'delete' ? undefined : run.branch;
+}
+
 export function runSummaryLine(run: RunRecord): string {
   const parts = [`${run.runId}  ${run.table}  ${run.status}`];
   if (run.rows !== undefined) parts.push(`${run.rows} rows`);
   if (run.publishedCommit !== undefined) parts.push(`commit ${run.publishedCommit.slice(0, 12)}`);
-  if (run.status === 'audit_failed' && run.branch !== undefined) parts.push(`branch ${run.branch}`);
+  const kept = keptBranch(run);
+  if (kept !== undefined) parts.push(`branch ${kept}`);
+  else if (run.status === 'audit_failed' && run.branch !== undefined) parts.push(`branch ${run.branch} (deleted, as the request asked)`);
   if (run.error !== undefined) parts.push(`${run.error.code}: ${run.error.message}`);
   return parts.join('  ');
 }
@@ -42,6 +50,6 @@ export function runDetails(run: RunRecord): string {
 
 export function runsTable(runs: readonly RunRecord[]): string {
   return formatTable(
-    runs.map((r) => ({ run: r.runId, table: r.table, status: r.status, rows: r.rows ?? '', updated: r.updatedAt, branch: r.status === 'audit_failed' ? (r.branch ?? '') : '' })),
+    runs.map((r) => ({ run: r.runId, table: r.table, status: r.status, rows: r.rows ?? '', updated: r.updatedAt, branch: keptBranch(r) ?? '' })),
   );
 }
