@@ -17,7 +17,7 @@ import { RunFlow } from '../shared/runs/index.js';
 import { noopEvents, type EventSink } from '../shared/observability/ports.js';
 import { connectRedis } from '../shared/redis/connection.js';
 import { redisKeys } from '../shared/redis/keys.js';
-import { createS3ObjectStore, listSource, type ObjectStore } from '../shared/sources/index.js';
+import { absoluteSource, createS3ObjectStore, listSource, type ObjectStore } from '../shared/sources/index.js';
 
 export interface ProducerOptions {
   /** `redis://...` or an ioredis client (not closed by the producer). */
@@ -129,7 +129,7 @@ export class FloodgateProducer {
     const { created, record, firstInLine } = await this.runs.enqueue({
       runId,
       table: request.table,
-      request: request as unknown as Record<string, unknown>,
+      request: { ...request, source: absoluteSource(request.source, cwd) } as unknown as Record<string, unknown>,
       fingerprints: listing.files.map((f) => `${f.uri}|${f.size}|${f.version}`),
     });
     if (firstInLine && (created || record.status === 'queued')) {

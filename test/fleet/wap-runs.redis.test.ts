@@ -124,6 +124,14 @@ describe('WAP runs through the three queues (real Redis, local lakehouse)', () =
     });
     await expect(h.producer.enqueue({ table: 'taxi.trips', source: '/etc/passwd' })).rejects.toMatchObject({ code: 'SOURCE_NOT_ALLOWED' });
     expect((await h.producer.listRuns()).length).toBe(2);
+
+    // A relative source is the producer's (its cwd is the data folder): the run keeps it absolute,
+    // so the workers, running from another folder, read the same file.
+    await writeFile(file('rel.parquet'), trips(5, 500));
+    const relative = await h.producer.enqueue({ table: 'taxi.trips', source: 'rel.parquet' });
+    const run = await h.producer.waitForRun(relative.runId, { timeoutMs: 60_000 });
+    expect(run).toMatchObject({ status: 'published', rows: 5, request: { source: file('rel.parquet') } });
+    expect(process.cwd()).not.toBe(h.backend.dataDir);
   });
 
   it('publishes runs of one table in enqueue order, and runs of other tables alongside', async () => {

@@ -40,6 +40,15 @@ export interface ListedFile {
  * Lists a source without reading or downloading it, after the same checks an import makes:
  * what producers fingerprint to derive a run id.
  */
+/**
+ * The source as workers should read it: a relative local path (or glob) made absolute against the
+ * producer's folder, since a worker runs elsewhere. URIs (`s3://`, `file://`) stay as given.
+ */
+export function absoluteSource(source: string, cwd: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  return path.resolve(cwd, source);
+}
+
 export async function listSource(
   source: string,
   options: Pick<ResolveSourceOptions, 'roots' | 'cwd' | 'objectStore' | 'format'>,
