@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { FloodgateError } from '../../shared/errors/index.js';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { Stage } from '../../shared/ledger/index.js';
 import { openLakehouse } from '../../shared/lakehouse/open.js';
@@ -6,6 +7,7 @@ import { startMetricsServer } from '../../shared/observability/metrics/index.js'
 import { createObservability, prettyLogs } from '../../shared/observability/wiring.js';
 import { redactRedisUrl } from '../../shared/redis/connection.js';
 import { startFleet, type Fleet } from '../../workers/fleet.js';
+import { waitForRedis } from '../api/redis.js';
 import { contextOf } from './context.js';
 import { requireRedisUrl } from './fleet-context.js';
 import { positiveNumberOption, wholeNumberOption } from './option-parsers.js';
@@ -113,6 +115,10 @@ export function janitorCommand(): Command {
       const lakehouse = await openLakehouse(config.lakehouse);
       const fleet = await startFleet({ config, redisUrl, lakehouse, stages: [], concurrency: 1 });
       try {
+        // One pass, not a service: give up when Redis cannot be reached instead of waiting for it.
+        if (!(await waitForRedis(fleet.redis, 10_000))) {
+          throw new FloodgateError('CATALOG_UNAVAILABLE', `cannot reach Redis at ${redactRedisUrl(redisUrl)} within 10 s`, { retryable: true });
+        }
         const report = await fleet.janitor({ sweepNow: true });
         out.result(report, () =>
           [
