@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lakehouse } from '../../src/shared/lakehouse/lakehouse.js';
+import { openLocalLakehouse } from '../../src/shared/lakehouse/local/index.js';
 import { liveDataFiles, localFileIO, readTableMetadata } from '../../src/shared/lakehouse/local/iceberg/index.js';
 import { openLocal, type OpenedBackend } from '../support/backends.js';
 import { writeFile } from '../support/data.js';
@@ -120,5 +121,28 @@ describe.each([
     await expect(lake.merge('run', { into: 'main' })).rejects.toMatchObject({ code: 'MERGE_CONFLICT', details: { tables: ['taxi.trips'] } });
     expect((await lake.getRef('main')).commit).toBe(before.commit);
     expect(await totals(lake, 'main')).toEqual({ n: 203, s: 19_900 + 9_003 });
+  });
+
+  it("keeps a live branch's fork point when all history is expired and swept, so the branch still merges", async () => {
+    backend = await openLocal({ postgres });
+    const lake = backend.lakehouse;
+    for (let i = 0; i < 2; i++) await load(lake, `m${i}`, i * 100, 100);
+    await lake.createBranch('run');
+    await load(lake, 'r', 1000, 10, 'run');
+    const onBranch = await totals(lake, 'run');
+    expect(await lake.compactTable?.('taxi.trips')).toMatchObject({ outcome: 'compacted' });
+    // `floodgate lake expire --older-than 0 --min-age 0`: trim main, then sweep everything no kept commit needs.
+    expect(await lake.expireSnapshots?.('taxi.trips', { olderThanMs: 0 })).toMatchObject({ outcome: 'expired' });
+    const swept = await lake.removeOrphanFiles?.({ olderThanMs: 0, minAgeMs: 0 });
+    expect(swept?.filesDeleted).toBeGreaterThan(0);
+    // A fresh process, as `floodgate lake merge` after `floodgate lake expire`: nothing comes from a cache.
+    const reopened = await openLocalLakehouse(backend.config, { cwd: backend.dataDir });
+    try {
+      const merged = await reopened.merge('run', { into: 'main' });
+      expect(merged).toMatchObject({ changed: true, rebased: ['taxi.trips'] });
+      expect(await totals(reopened, 'main')).toEqual(onBranch);
+    } finally {
+      await reopened.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { formatDuration } from '../../shared/audits/duration.js';
 import { InvalidInputError } from '../../shared/lakehouse/errors.js';
 import type { ExpireSnapshotsResult, Lakehouse, RemoveOrphanFilesResult } from '../../shared/lakehouse/lakehouse.js';
@@ -69,7 +69,8 @@ export function expireCommand(): Command {
         '     --retain-last of the current lineage always stay). No row changes.\n' +
         '  2. Files in the warehouse that no retained commit needs are deleted: those of deleted branches\n' +
         '     (quarantines, rejected runs), of failed writes, and of expired snapshots. Retained are every\n' +
-        '     branch and tag head, and every commit made within the window that a ref reaches. Unreferenced files\n' +
+        '     branch and tag head, every commit made within the window that a ref reaches, and each branch\'s\n' +
+        '     fork point from main (its merge compares against it). Unreferenced files\n' +
         '     younger than --min-age stay, since a write may still be about to commit them.\n' +
         'Afterwards, reading or branching from a commit older than the window that no ref points at fails with\n' +
         'HISTORY_EXPIRED; the log still lists it. Tag a commit to keep it. A branch made before step 1 still lists\n' +
@@ -84,9 +85,15 @@ export function expireCommand(): Command {
         '  floodgate lake expire --no-trim --min-age 1d',
     )
     .option('--branch <branch>', 'branch whose tables are trimmed', 'main')
-    .option('--older-than <duration>', 'history window: snapshots and commits older than this go (e.g. 7d, 36h; 0 keeps only heads)', durationOption('--older-than'), 7 * 86_400_000)
+    .addOption(
+      new Option('--older-than <duration>', 'history window: snapshots and commits older than this go (e.g. 7d, 36h; 0 keeps only heads)')
+        .argParser(durationOption('--older-than'))
+        .default(7 * 86_400_000, '7d'),
+    )
     .option('--retain-last <n>', 'snapshots of each table\'s current lineage kept whatever their age', wholeNumberOption('--retain-last'), 1)
-    .option('--min-age <duration>', 'unreferenced files younger than this stay (writes in flight)', durationOption('--min-age'), 3 * 86_400_000)
+    .addOption(
+      new Option('--min-age <duration>', 'unreferenced files younger than this stay (writes in flight)').argParser(durationOption('--min-age')).default(3 * 86_400_000, '3d'),
+    )
     .option('--dry-run', 'report what would go; commit and delete nothing (the files of snapshots step 1 would expire are not counted)')
     .option('--no-trim', 'skip step 1 (no commits): only delete unreferenced files')
     .option('--no-orphans', 'skip step 2: only trim snapshots')

@@ -10,8 +10,13 @@ export async function rebaseDiverged(io: FileIO, diverged: readonly DivergedTabl
   const resolved: ResolvedTable[] = [];
   for (const { table, base, ours, theirs } of diverged) {
     if (base === undefined || ours === undefined || theirs === undefined) return undefined;
-    const [baseVersion, target, source] = await Promise.all([base, ours, theirs].map((location) => readTableMetadata(io, location)));
-    const next = await rebaseVersion({ io, base: baseVersion!, target: target!, targetLocation: ours, source: source! });
+    // The base's version may be gone when history older than the branch was expired with the
+    // branch's fork point unprotected (before the orphan sweep kept fork points): then nothing
+    // shows what the branch changed, and the conflict stands.
+    const baseVersion = await readTableMetadata(io, base).catch(() => undefined);
+    if (baseVersion === undefined) return undefined;
+    const [target, source] = await Promise.all([ours, theirs].map((location) => readTableMetadata(io, location)));
+    const next = await rebaseVersion({ io, base: baseVersion, target: target!, targetLocation: ours, source: source! });
     if (next === undefined) return undefined;
     resolved.push({ table, ours, theirs, metadataLocation: next.metadataLocation });
   }

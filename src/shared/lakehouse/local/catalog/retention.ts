@@ -1,12 +1,30 @@
 import type { SqlExecutor, SqlPort } from './sql.js';
 
 /**
- * What the catalog keeps readable when old history expires: every ref's head, and every commit
- * a ref reaches through commits made at or after the cutoff. Commit times only grow along
- * history (a parent is always made before its child), so the walk stops at the first older one.
+ * What the catalog keeps readable when old history expires: every ref's head, every commit a
+ * ref reaches through commits made at or after the cutoff, and every branch's fork point from
+ * `main` (the newest commit both reach): a branch merges into main against that commit, so its
+ * table versions must survive however old it is. Commit times only grow along history (a parent
+ * is always made before its child), so the walk stops at the first older one.
  */
-const RETAINED = `WITH RECURSIVE kept(id) AS (
-    SELECT commit_id FROM fg_refs
+const RETAINED = `WITH RECURSIVE
+  main_line(id) AS (
+    SELECT commit_id FROM fg_refs WHERE name = 'main' AND kind = 'branch'
+    UNION
+    SELECT p.parent_id FROM fg_commit_parents p JOIN main_line m ON p.commit_id = m.id
+  ),
+  branch_line(id) AS (
+    SELECT commit_id FROM fg_refs WHERE kind = 'branch' AND name <> 'main'
+    UNION
+    SELECT p.parent_id FROM fg_commit_parents p JOIN branch_line b ON p.commit_id = b.id
+     WHERE b.id NOT IN (SELECT id FROM main_line)
+  ),
+  kept(id) AS (
+    SELECT id FROM (
+      SELECT commit_id AS id FROM fg_refs
+      UNION
+      SELECT id FROM branch_line WHERE id IN (SELECT id FROM main_line)
+    ) AS seeds
     UNION
     SELECT p.parent_id FROM fg_commit_parents p
       JOIN kept k ON p.commit_id = k.id
