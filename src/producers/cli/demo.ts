@@ -11,6 +11,7 @@ import { contextOf } from './context.js';
 import { FloodgateError } from '../../shared/errors/index.js';
 import { EXIT } from './exit-codes.js';
 import { formatTable, type Output } from './output.js';
+import { wholeNumberOption } from './option-parsers.js';
 import { failedChecksOf } from './runs-format.js';
 
 const TABLE = 'taxi.trips';
@@ -58,9 +59,9 @@ function printRun(out: Output, label: string, run: DemoRun): void {
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run the fleet in one process: publish a good batch of taxi trips and quarantine a bad one')
-    .option('--rows <n>', 'rows per batch', '200000')
+    .option('--rows <n>', 'rows per batch (at least 100)', wholeNumberOption('--rows', 100), 200_000)
     .addHelpText('after', '\nUses FLOODGATE_HOME (default ./.floodgate). Starts a private redis-server there unless REDIS_URL is set.')
-    .action(async (options: { rows: string }, command: Command) => {
+    .action(async (options: { rows: number }, command: Command) => {
       const { config, out } = contextOf(command);
       if (config.lakehouse.backend === 'bauplan' && config.lakehouse.bauplan.stagingUri === undefined) {
         throw new FloodgateError(
@@ -80,7 +81,7 @@ export function demoCommand(): Command {
       const lakehouse = await openLakehouse({ ...config.lakehouse, sourceRoots: [...config.lakehouse.sourceRoots, dataDir] });
       try {
         out.progress(`generating ${options.rows} NYC-taxi-like trips per batch in ${dataDir}...`);
-        const data = await generateTaxiData(dataDir, Number(options.rows));
+        const data = await generateTaxiData(dataDir, options.rows);
         // Metrics and Prefect (when PREFECT_API_URL is set) as in the fleet; logs stay quiet here.
         const observability = createObservability(config, 'floodgate-demo');
         const fleet = await startFleet({

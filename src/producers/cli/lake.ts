@@ -7,6 +7,7 @@ import { auditCommand } from './lake-audit.js';
 import { expireCommand } from './lake-expire.js';
 import { wholeNumberOption } from './option-parsers.js';
 import { refCommands } from './lake-refs.js';
+import { validateCommitId } from '../../shared/lakehouse/names.js';
 import { formatBytes, formatCsv, formatTable, type Output } from './output.js';
 
 function byteSize(value: string): number {
@@ -102,7 +103,7 @@ export function lakeCommand(): Command {
     .command('merge <source>')
     .description('merge a branch (or name@commit) into another branch, atomically for all tables')
     .option('--into <branch>', 'branch to merge into', 'main')
-    .option('--expect-head <commit>', 'fail unless the target is at this commit')
+    .option('--expect-head <commit>', 'fail unless the target is at this commit (its id, 8-64 hex digits)', (value: string) => validateCommitId(value))
     .option('-m, --message <message>', 'message of the merge commit')
     .action(async (source: string, options: { into: string; expectHead?: string; message?: string }, command: Command) =>
       withLakehouse(command, async (lakehouse, { out }) => {
@@ -124,7 +125,7 @@ export function lakeCommand(): Command {
   lake
     .command('log')
     .description('commit history of a ref, newest first')
-    .option('--ref <ref>', 'branch, tag or commit', 'main')
+    .option('--ref <ref>', 'branch, tag, name@commit or @commit', 'main')
     .option('--limit <n>', 'at most this many commits', wholeNumberOption('--limit'), 20)
     .action(async (options: { ref: string; limit: number }, command: Command) =>
       withLakehouse(command, async (lakehouse, { out }) => {
@@ -140,7 +141,7 @@ export function lakeCommand(): Command {
   lake
     .command('tables')
     .description('tables at a ref, with row, file and byte counts')
-    .option('--ref <ref>', 'branch, tag or commit', 'main')
+    .option('--ref <ref>', 'branch, tag, name@commit or @commit', 'main')
     .action(async (options: { ref: string }, command: Command) =>
       withLakehouse(command, async (lakehouse, { out }) => {
         const tables = await lakehouse.listTables(options.ref);
@@ -199,7 +200,7 @@ export function lakeCommand(): Command {
   lake
     .command('schema <table>')
     .description("a table's columns at a ref")
-    .option('--ref <ref>', 'branch, tag or commit', 'main')
+    .option('--ref <ref>', 'branch, tag, name@commit or @commit', 'main')
     .action(async (table: string, options: { ref: string }, command: Command) =>
       withLakehouse(command, async (lakehouse, { out }) => {
         const columns = await lakehouse.tableSchema(table, options.ref);

@@ -1,4 +1,5 @@
 import type { Catalog, CommitRecord, RefKind, RefRecord } from './catalog/index.js';
+import { FloodgateError } from '../../errors/index.js';
 import { HistoryExpiredError, RefNotFoundError } from '../errors.js';
 import { parseRefSpec } from '../names.js';
 import type { CommitInfo, RefInfo } from '../lakehouse.js';
@@ -32,8 +33,15 @@ export async function resolveRef(catalog: Catalog, spec: string, options: { read
 
 export async function requireRef(catalog: Catalog, name: string, kind: RefKind): Promise<RefRecord> {
   const ref = await catalog.getRef(name, kind);
-  if (ref === undefined) throw new RefNotFoundError(name);
-  return ref;
+  if (ref !== undefined) return ref;
+  // A tag where a branch is needed (a merge into it, a compaction on it) is not a missing ref.
+  const other = await catalog.getRef(name);
+  if (other !== undefined) {
+    throw new FloodgateError('REF_PROTECTED', `${JSON.stringify(name)} is a ${other.kind}, not a ${kind}${other.kind === 'tag' ? ': a tag never moves, so nothing can be committed to it' : ''}`, {
+      details: { ref: name, kind: other.kind },
+    });
+  }
+  throw new RefNotFoundError(name);
 }
 
 export function toRefInfo(ref: RefRecord): RefInfo {
