@@ -19,11 +19,16 @@ describe('names SQL treats specially', () => {
     await new Promise<void>((resolve, reject) => execFile(PYTHON, ['-c', script], (error) => (error ? reject(error) : resolve())));
     await fs.writeFile(file('case.csv'), 'id,Zone,zone\n1,x,y\n');
     await fs.writeFile(file('twice.csv'), 'id,v,v\n1,2,3\n');
+    await fs.writeFile(file('empty.csv'), '');
     const cases: Array<[string, string]> = [
       ['case.parquet', 'invalid column name "A": the source has columns "a" and "A", which differ only in case and which SQL cannot tell apart'],
       ['case.csv', 'invalid column name "zone": the source has columns "Zone" and "zone", which differ only in case and which SQL cannot tell apart'],
       ['twice.csv', 'invalid column name "v": the source has two columns named "v"'],
     ];
+    await expect(lake.importData({ table: 'qa.cols', source: file('empty.csv'), branch: 'main' })).rejects.toMatchObject({
+      code: 'SOURCE_UNREADABLE',
+      message: expect.stringContaining('empty.csv is empty: a CSV file needs at least a header line'),
+    });
     for (const [name, message] of cases) {
       await expect(lake.importData({ table: 'qa.cols', source: file(name), branch: 'main' }), name).rejects.toMatchObject({ code: 'INVALID_NAME', retryable: false, message });
     }

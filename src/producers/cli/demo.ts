@@ -125,7 +125,9 @@ export function demoCommand(): Command {
           } else {
             runs.forEach((run, i) => printRun(out, enqueued[i]?.label ?? '', run));
             process.stdout.write(`\n${config.fleet.targetBranch}: ${TABLE} has ${main[TABLE]} rows\n`);
-            out.progress(`\nexplore: floodgate lake log; floodgate runs; floodgate lake query "SELECT count(*) FROM ${TABLE}" --ref <branch>`);
+            // The run ledger lives in Redis: with the demo's private one it is gone when the demo ends.
+            const runsHint = embedded === undefined ? 'floodgate runs; ' : '';
+            out.progress(`\nexplore: floodgate lake log; ${runsHint}floodgate lake branch list; floodgate lake query "SELECT count(*) FROM ${TABLE}" --ref <branch>`);
           }
           const asDesigned = runs[0]?.status === 'published' && runs[1]?.status === 'audit_failed';
           process.exitCode = asDesigned ? EXIT.ok : EXIT.error;

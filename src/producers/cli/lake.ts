@@ -94,8 +94,13 @@ export function lakeCommand(): Command {
       withLakehouse(command, async (lakehouse, { out }) => {
         const rows = await lakehouse.queryRows(sql, { ref: options.ref });
         const format = options.format ?? (out.json ? 'json' : 'table');
-        if (format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        else process.stdout.write(`${format === 'csv' ? formatCsv(rows) : formatTable(rows)}\n`);
+        if (format === 'json') {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        // No rows, no row to name the columns: the result's schema does (a header and "(0 rows)").
+        const columns = rows.length > 0 ? undefined : (await lakehouse.query(sql, { ref: options.ref })).schema.fields.map((f) => f.name);
+        process.stdout.write(`${format === 'csv' ? formatCsv(rows, columns) : formatTable(rows, columns)}\n`);
       }),
     );
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SourceFormat } from '../../lakehouse.js';
 import { InvalidNameError, SourceUnreadableError } from '../../errors.js';
@@ -82,4 +84,16 @@ export async function refuseRenamedColumns(
       ? `the source has columns ${twins.map((n) => JSON.stringify(n)).join(' and ')}, which differ only in case and which SQL cannot tell apart`
       : `the source has two columns named ${JSON.stringify(stem)}`,
   );
+}
+
+/**
+ * DuckDB reads an empty CSV file as one made-up column `column0`; importing that would create a
+ * table of nothing. Only that shape is checked against the files' sizes.
+ */
+export async function refuseEmptyCsv(format: SourceFormat, paths: readonly string[], columns: readonly SourceColumn[], label: string): Promise<void> {
+  if (format !== 'csv' || columns.length !== 1 || columns[0]?.name !== 'column0') return;
+  for (const file of paths) {
+    const { size } = await fs.stat(file);
+    if (size === 0) throw new SourceUnreadableError(label, `${path.basename(file)} is empty: a CSV file needs at least a header line`);
+  }
 }

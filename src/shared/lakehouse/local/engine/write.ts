@@ -7,7 +7,7 @@ import { SourceUnreadableError } from '../../errors.js';
 import type { SourceFile } from '../../../sources/index.js';
 import type { Duck } from './duck.js';
 import { planSchema, type SchemaPlan } from './schema-plan.js';
-import { describeSource, duckMessage, refuseRenamedColumns, sourceRelation } from './source-sql.js';
+import { describeSource, duckMessage, refuseEmptyCsv, refuseRenamedColumns, sourceRelation } from './source-sql.js';
 import { columnStats } from './stats.js';
 import { quoteString } from './types.js';
 
@@ -43,7 +43,11 @@ export async function writeDataFiles(input: WriteDataInput): Promise<WrittenData
   const label = 'select' in from ? from.label : from.files.length === 1 ? (from.files[0]?.uri ?? '') : `${from.files.length} files`;
   return input.duck.withConnection(async (connection) => {
     const columns = await describeSource(connection, relation, label);
-    if (!('select' in from)) await refuseRenamedColumns(connection, from.format, from.files.map((f) => f.localPath), columns);
+    if (!('select' in from)) {
+      const paths = from.files.map((f) => f.localPath);
+      await refuseEmptyCsv(from.format, paths, columns, label);
+      await refuseRenamedColumns(connection, from.format, paths, columns);
+    }
     const plan = planSchema({
       table: input.table,
       source: columns,
