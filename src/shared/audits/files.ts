@@ -21,8 +21,11 @@ export async function readStructuredFile(file: string, what: string): Promise<un
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const where = error.linePos?.[0];
-      throw new ChecksInvalidError(label, [`${where === undefined ? '' : `line ${where.line}, column ${where.col}: `}${error.message.split('\n')[0] ?? ''}`]);
+      // The parser's first line ends with its own "at line L, column C:"; the position goes first instead.
+      const reason = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+      throw new ChecksInvalidError(label, [`${where === undefined ? '' : `line ${where.line}, column ${where.col}: `}${reason}`]);
     }
-    throw new ChecksInvalidError(label, [`not valid JSON: ${(error as Error).message}`]);
+    // JSON.parse quotes the text near the error, newlines included: one line for the one-line message.
+    throw new ChecksInvalidError(label, [`not valid JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`]);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkSchema } from '../audits/index.js';
+import { checkSchema, distinctNames } from '../audits/index.js';
 
 const TABLE = /^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/;
 
@@ -15,16 +15,8 @@ export const ingestionRequestSchema = z
       .array(checkSchema)
       .max(200)
       .default([])
-      .superRefine((checks, ctx) => {
-        // Checked here too, so a request with two checks of one name is refused before it is enqueued.
-        const first = new Map<string, number>();
-        checks.forEach((check, index) => {
-          if (check.name === undefined) return;
-          const earlier = first.get(check.name);
-          if (earlier === undefined) first.set(check.name, index);
-          else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `${JSON.stringify(check.name)} is already the name of checks[${earlier}]` });
-        });
-      })
+      // So a request with two checks of one name is refused before it is enqueued.
+      .superRefine(distinctNames)
       .describe("audit checks, added to the table contract's"),
     onAuditFailure: z.enum(['keep', 'delete']).default('keep').describe('keep the branch as a quarantine, or delete it'),
     idempotencyKey: z

@@ -322,7 +322,18 @@ export const checkSchema = z.discriminatedUnion('type', [
 ]);
 
 /** A checks file: a list of checks, or an object with a `checks` list. */
-export const checksFileSchema = z.strictObject({ checks: z.array(checkSchema) });
+/** Two checks of one list may not share an explicit name (a derived name gets a `#2` instead). */
+export function distinctNames(checks: ReadonlyArray<{ name?: string | undefined }>, ctx: Ctx): void {
+  const first = new Map<string, number>();
+  checks.forEach((check, index) => {
+    if (check.name === undefined) return;
+    const earlier = first.get(check.name);
+    if (earlier === undefined) first.set(check.name, index);
+    else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `${JSON.stringify(check.name)} is already the name of checks[${earlier}]` });
+  });
+}
+
+export const checksFileSchema = z.strictObject({ checks: z.array(checkSchema).superRefine(distinctNames) });
 
 export type Check = z.infer<typeof checkSchema>;
 export type CheckOf<T extends CheckType> = Extract<Check, { type: T }>;
