@@ -16,13 +16,23 @@ export const REDACTED_PATHS = [
   'redisUrl',
 ];
 
-function adapt(logger: Pino): Logger {
+/**
+ * The fields of one line without those a child logger already binds to the same value: pino
+ * would write the key twice (`"runId":"r-1",...,"runId":"r-1"`), which log parsers mishandle.
+ */
+function unbound(fields: Record<string, unknown>, bound: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const keys = Object.keys(fields);
+  if (!keys.some((key) => key in bound && bound[key] === fields[key])) return fields;
+  return Object.fromEntries(keys.filter((key) => !(key in bound && bound[key] === fields[key])).map((key) => [key, fields[key]]));
+}
+
+function adapt(logger: Pino, bound: Readonly<Record<string, unknown>> = {}): Logger {
   return {
-    debug: (fields, message) => logger.debug(fields, message),
-    info: (fields, message) => logger.info(fields, message),
-    warn: (fields, message) => logger.warn(fields, message),
-    error: (fields, message) => logger.error(fields, message),
-    child: (bindings) => adapt(logger.child(bindings)),
+    debug: (fields, message) => logger.debug(unbound(fields, bound), message),
+    info: (fields, message) => logger.info(unbound(fields, bound), message),
+    warn: (fields, message) => logger.warn(unbound(fields, bound), message),
+    error: (fields, message) => logger.error(unbound(fields, bound), message),
+    child: (bindings) => adapt(logger.child(bindings), { ...bound, ...bindings }),
   };
 }
 
