@@ -87,7 +87,7 @@ describe('checks files', () => {
   });
 
   it('rejects a file that is not a list of checks', () => {
-    expect(issuesOf('checks')).toEqual(['(top level): expected object, got string "checks"']);
+    expect(issuesOf('checks')).toEqual(['(top level): expected a list of checks or an object with a checks list, got string "checks"']);
     expect(issuesOf({ checks: { type: 'not_null' } })).toEqual(['checks: expected array, got an object']);
     expect(issuesOf({ checks: [], extra: 1 })).toEqual(['extra: unknown field']);
   });

@@ -108,7 +108,7 @@ describe('floodgate lake (CLI)', { timeout: 180_000 }, () => {
       [['lake', 'log', '--limit', 'x'], 2, /--limit expects a whole number of at least 1, got "x"/],
       [['lake', 'compact', 'taxi.trips', '--min-files', '1'], 2, /--min-files expects a whole number of at least 2, got "1"/],
       [['lake', 'compact', 'taxi.missing'], 2, /table taxi.missing does not exist at main/],
-      [['lake', 'compact', 'taxi.trips', '--smaller-than', 'big'], 2, /expected a size like 64MB or 1GiB, got big/],
+      [['lake', 'compact', 'taxi.trips', '--smaller-than', 'big'], 2, /--smaller-than expects a size like 64MB or 1GiB, got "big"/],
       [['lake', 'expire', '--older-than', 'a week'], 2, /--older-than expects a duration such as 7d, 36h or 1d12h \(or 0\), got "a week"/],
       [['lake', 'expire', 'taxi.missing', '--no-orphans'], 2, /table taxi.missing does not exist at main/],
       [['lake', 'expire', 'taxi.trips', '--no-trim'], 2, /give no tables with it/],

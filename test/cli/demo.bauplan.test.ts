@@ -29,7 +29,7 @@ describe('floodgate demo on Bauplan (fake server)', { timeout: 180_000 }, () => 
     expect(branches).toContain('alice.demo_target');
     expect(branches.filter((n) => n.startsWith('alice.wap/taxi.trips/'))).toHaveLength(1);
 
-    const missing = await runCli(['demo', '--rows', '10'], { cwd: b.dataDir, env: { ...env, FLOODGATE_BAUPLAN_STAGING: undefined } });
+    const missing = await runCli(['demo', '--rows', '20'], { cwd: b.dataDir, env: { ...env, FLOODGATE_BAUPLAN_STAGING: undefined } });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('FLOODGATE_BAUPLAN_STAGING');
   });

@@ -59,7 +59,7 @@ function printRun(out: Output, label: string, run: DemoRun): void {
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run the fleet in one process: publish a good batch of taxi trips and quarantine a bad one')
-    .option('--rows <n>', 'rows per batch (at least 100)', wholeNumberOption('--rows', 100), 200_000)
+    .option('--rows <n>', 'rows per batch (at least 20, so the bad batch has each of its flaws)', wholeNumberOption('--rows', 20), 200_000)
     .addHelpText('after', '\nUses FLOODGATE_HOME (default ./.floodgate). Starts a private redis-server there unless REDIS_URL is set.')
     .action(async (options: { rows: number }, command: Command) => {
       const { config, out } = contextOf(command);

@@ -100,6 +100,7 @@ export function expireCommand(): Command {
     .action(async (names: string[], flags: ExpireFlags, command: Command) =>
       withLakehouse(command, async (lakehouse, { out }) => {
         if (!flags.trim && names.length > 0) throw new InvalidInputError('--no-trim removes files of the whole warehouse; give no tables with it');
+        if (!flags.trim && !flags.orphans) throw new InvalidInputError('--no-trim with --no-orphans leaves nothing to do');
         const tables = flags.trim ? await trimTables(out, lakehouse, names, flags) : [];
         let orphans: RemoveOrphanFilesResult | undefined;
         if (flags.orphans) {

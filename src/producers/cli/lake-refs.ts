@@ -64,7 +64,7 @@ export function refCommands(kind: RefKind): Command {
     .action(async (options: { prefix?: string }, command: Command) =>
       withLakehouse(command, async (lake, { out }) => {
         const refs = await ops.list(lake, options.prefix);
-        out.result(refs, () => formatTable(refs.map((r) => ({ [kind]: r.name, commit: r.commit }))));
+        out.result(refs, () => formatTable(refs.map((r) => ({ [kind]: r.name, commit: r.commit })), [kind, 'commit']));
       }),
     );
   return group;

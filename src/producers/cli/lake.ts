@@ -14,7 +14,7 @@ function byteSize(value: string): number {
   try {
     return parseByteSize(value);
   } catch {
-    throw new InvalidInputError(`expected a size like 64MB or 1GiB, got ${value}`);
+    throw new InvalidInputError(`--smaller-than expects a size like 64MB or 1GiB, got ${JSON.stringify(value)}`);
   }
 }
 
@@ -151,7 +151,7 @@ export function lakeCommand(): Command {
       withLakehouse(command, async (lakehouse, { out }) => {
         const tables = await lakehouse.listTables(options.ref);
         out.result(tables, () =>
-          formatTable(tables.map((t) => ({ table: t.name, rows: t.rows, files: t.files ?? '-', size: formatBytes(t.bytes) }))),
+          formatTable(tables.map((t) => ({ table: t.name, rows: t.rows, files: t.files ?? '-', size: formatBytes(t.bytes) })), ['table', 'rows', 'files', 'size']),
         );
       }),
     );

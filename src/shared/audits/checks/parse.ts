@@ -70,6 +70,7 @@ export function formatIssues(error: z.ZodError, input: unknown): string[] {
  */
 export function parseChecks(value: unknown, source = 'checks'): Check[] {
   const input = Array.isArray(value) ? { checks: value } : (value ?? {});
+  if (typeof input !== 'object') throw new ChecksInvalidError(source, [`(top level): expected a list of checks or an object with a checks list, got ${kindOf(input)}`]);
   const parsed = checksFileSchema.safeParse(input);
   if (!parsed.success) throw new ChecksInvalidError(source, formatIssues(parsed.error, input));
   return parsed.data.checks;
