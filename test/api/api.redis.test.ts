@@ -144,6 +144,8 @@ describe('HTTP API (real Redis)', () => {
     expect((await app.inject({ url: '/v1/runs/r-000000000000000000000000' })).json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect((await app.inject({ url: '/v1/runs/r-000000000000000000000000' })).statusCode).toBe(404);
     expect((await app.inject({ url: '/v1/runs/%2e%2e%2fx' })).statusCode).toBe(404);
+    const long = await app.inject({ url: `/v1/runs/r-${'a'.repeat(300)}` });
+    expect([long.statusCode, long.json<{ error: { code: string } }>().error.code]).toEqual([404, 'NOT_FOUND']);
 
     const ids = async (query: string) => (await app.inject({ url: `/v1/runs${query}` })).json<{ runs: Array<{ runId: string }> }>().runs.map((r) => r.runId);
     expect((await ids('')).sort()).toEqual([a.runId, b.runId].sort());

@@ -88,6 +88,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes ?? MiB,
     requestTimeout: 60_000,
     genReqId: () => crypto.randomUUID(),
+    // Long path parameters reach the routes (auth first, then a 404 in the usual error shape)
+    // instead of fastify's own 414 body.
+    maxParamLength: 2048,
   });
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app, { logger, redis });
