@@ -161,6 +161,9 @@ describe('HTTP API (real Redis)', () => {
     expect(error.issues.map((i) => i.path).sort()).toEqual(['', 'limit', 'status', 'table']);
     expect((await app.inject({ url: '/v1/runs?limit=abc' })).statusCode).toBe(400);
     expect((await app.inject({ url: '/v1/runs?limit=5000' })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/v1/runs?limit=1e2' })).statusCode).toBe(400);
+    const twice = await app.inject({ url: '/v1/runs?status=published&status=queued' });
+    expect([twice.statusCode, twice.json<{ error: { message: string } }>().error.message]).toEqual([400, 'invalid query: status: give this parameter once']);
   });
 
   it('serves the request as JSON Schema that a JSON Schema validator accepts', async () => {

@@ -15,9 +15,21 @@ export const listRunsQuerySchema = z
   .object({
     table: z.preprocess(blankAsAbsent, ingestionRequestSchema.shape.table.optional()),
     status: z.preprocess(blankAsAbsent, z.enum(RUN_STATUSES).optional()),
-    limit: z.preprocess(blankAsAbsent, z.coerce.number().int().min(1).max(1000).default(50)),
+    // Digits only: `1e2` or `0x10` are not what a caller means by a count.
+    limit: z
+      .preprocess(blankAsAbsent, z.string().regex(/^\d{1,4}$/, 'expected a whole number from 1 to 1000').optional())
+      .transform((value) => (value === undefined ? 50 : Number(value)))
+      .pipe(z.number().min(1, 'expected a whole number from 1 to 1000').max(1000, 'expected a whole number from 1 to 1000')),
   })
   .strict();
+
+/** Query parameters given more than once (`?status=a&status=b`) arrive as lists, which no filter takes. */
+function repeatedParameters(query: unknown): Array<{ path: string; message: string }> {
+  if (query === null || typeof query !== 'object') return [];
+  return Object.entries(query)
+    .filter(([, value]) => Array.isArray(value))
+    .map(([key]) => ({ path: key, message: 'give this parameter once' }));
+}
 
 /** GET /v1/runs/:id and GET /v1/runs?table=&status=&limit= (newest first). */
 export function registerRunRoutes(app: FastifyInstance, deps: { producer: ApiProducer; redis: ApiRedis }): void {
@@ -31,9 +43,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: { producer: ApiPro
   });
 
   app.get('/v1/runs', async (request) => {
+    const repeated = repeatedParameters(request.query);
     const parsed = listRunsQuerySchema.safeParse(request.query ?? {});
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+    if (repeated.length > 0 || !parsed.success) {
+      const issues = repeated.length > 0 ? repeated : (parsed.error?.issues ?? []).map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
       throw new FloodgateError('INVALID_INPUT', `invalid query: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, { details: { issues } });
     }
     await requireRedis(deps.redis);
