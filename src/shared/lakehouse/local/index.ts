@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LakehouseConfig } from '../../config/index.js';
+import { FloodgateError } from '../../errors/index.js';
 import type { Lakehouse } from '../lakehouse.js';
 import { openCatalog } from './catalog/index.js';
 import { localFileIO } from './iceberg/index.js';
@@ -18,12 +19,22 @@ export interface OpenLocalLakehouseOptions {
 }
 
 /** Opens (creating on first use) the embedded lakehouse under `config.home`. */
+/** A folder the lakehouse needs; a path that cannot be one (a file in the way, no permission) is a configuration error. */
+async function makeFolder(folder: string, setting: string): Promise<void> {
+  try {
+    await fs.mkdir(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new FloodgateError('CONFIG_INVALID', `cannot use ${folder} (${setting}, or --home): ${code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code}`, { cause: error });
+  }
+}
+
 export async function openLocalLakehouse(
   config: LakehouseConfig,
   options: OpenLocalLakehouseOptions = {},
 ): Promise<Lakehouse> {
-  await fs.mkdir(config.warehouse, { recursive: true });
-  await fs.mkdir(path.join(config.home, 'staging'), { recursive: true });
+  await makeFolder(config.warehouse, 'FLOODGATE_WAREHOUSE');
+  await makeFolder(path.join(config.home, 'staging'), 'FLOODGATE_HOME');
   const catalog = await openCatalog({
     ...(config.catalogUrl === undefined ? {} : { url: config.catalogUrl }),
     sqlitePath: path.join(config.home, 'catalog.db'),
