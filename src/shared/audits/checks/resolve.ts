@@ -1,4 +1,3 @@
-import { ChecksInvalidError } from '../errors.js';
 import { parseChecks } from './parse.js';
 import type { Check, Severity } from './schema.js';
 
@@ -51,17 +50,9 @@ export function deriveName(check: Check): string {
   }
 }
 
-function name(checks: readonly Check[], origin: ResolvedCheck['origin'], source: string): ResolvedCheck[] {
-  const explicit = new Map<string, number>();
-  checks.forEach((check, index) => {
-    if (check.name === undefined) return;
-    const first = explicit.get(check.name);
-    if (first !== undefined) {
-      throw new ChecksInvalidError(source, [`checks[${index}].name: ${JSON.stringify(check.name)} is already the name of checks[${first}]`]);
-    }
-    explicit.set(check.name, index);
-  });
-  const taken = new Set(explicit.keys());
+/** Final names for a parsed list (whose explicit names are distinct: see distinctNames). */
+function name(checks: readonly Check[], origin: ResolvedCheck['origin']): ResolvedCheck[] {
+  const taken = new Set(checks.flatMap((check) => (check.name === undefined ? [] : [check.name])));
   return checks.map((check) => {
     let final = check.name;
     if (final === undefined) {
@@ -87,8 +78,8 @@ export interface ResolveChecksInput {
 
 /** The checks an audit runs: the contract's, then the request's, then the default row count. */
 export function resolveChecks(input: ResolveChecksInput): ResolvedCheck[] {
-  const request = name(parseChecks([...input.checks], 'checks'), 'request', 'checks');
-  const contract = name(parseChecks([...(input.contractChecks ?? [])], 'contract checks'), 'contract', 'contract checks');
+  const request = name(parseChecks([...input.checks], 'checks'), 'request');
+  const contract = name(parseChecks([...(input.contractChecks ?? [])], 'contract checks'), 'contract');
   const requested = new Set(request.map((c) => c.name));
   const all = [...contract.filter((c) => !requested.has(c.name)), ...request];
   if (input.defaultChecks !== false && !all.some((c) => c.check.type === 'row_count')) {
