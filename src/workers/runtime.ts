@@ -53,6 +53,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       // Three parameters, so BullMQ hands us the job's AbortSignal.
       async (job: Job<StageJobData>, token?: string, signal?: AbortSignal) => {
         const started = Date.now();
+        options.metrics.tableSeen(job.data.table);
         try {
           const outcome = await processor(job, token, signal);
           options.metrics.stageFinished(stage, 'ok', (Date.now() - started) / 1000);

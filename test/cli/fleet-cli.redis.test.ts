@@ -1,4 +1,7 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +58,35 @@ describe('floodgate enqueue / runs (CLI, real Redis)', { timeout: 180_000 }, () 
     expect(runs.map((r) => r.status)).toEqual(['audit_failed', 'published']);
     const one = await cli(['runs', (JSON.parse(published.stdout) as { runId: string }).runId], env, dir);
     expect(one.stdout).toMatch(/queued[\s\S]*writing[\s\S]*published/);
+
+    // Bad input exits at once, even while the connection to Redis is still being made.
+    const badTable = await cli(['enqueue', 'BAD', 'good.parquet'], env, dir);
+    expect([badTable.code, badTable.stderr]).toEqual([2, 'floodgate: invalid ingestion request: table: expected <namespace>.<table> in lower-case letters, digits and _\n']);
+  });
+
+  it('sends wap.run.enqueued to Prefect when PREFECT_API_URL is set, as the API does', async () => {
+    const dir = h.backend.dataDir;
+    await writeFile(path.join(dir, 'events.parquet'), trips(3, 900));
+    const received: Array<{ url: string; body: string }> = [];
+    const server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ url: request.url ?? '', body });
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ id: crypto.randomUUID() }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await cli(['enqueue', 'taxi.events', 'events.parquet', '--idempotency-key', 'prefect-cli-1'], { ...env, PREFECT_API_URL: `http://127.0.0.1:${port}/api` }, dir);
+      expect(result.code, result.stderr).toBe(0);
+      const events = received.filter((r) => r.url === '/api/events').flatMap((r) => JSON.parse(r.body) as Array<{ event: string }>);
+      expect(events.map((e) => e.event)).toContain('wap.run.enqueued');
+    } finally {
+      server.close();
+    }
   });
 });
 

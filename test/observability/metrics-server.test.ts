@@ -12,6 +12,8 @@ describe('the workers\' metrics server', () => {
   it('serves /metrics in the text format promtool accepts, and /healthz', async () => {
     const registry = createRegistry();
     const metrics = createPromMetrics(registry);
+    metrics.tableSeen('taxi.trips');
+    metrics.tableSeen('taxi.trips');
     metrics.runFinished('taxi.trips', 'published');
     metrics.stageFinished('write', 'ok', 1.5);
     metrics.rowsIngested('taxi.trips', 10, 2048);
@@ -34,6 +36,10 @@ describe('the workers\' metrics server', () => {
     expect(check.status, check.stdout + check.stderr).toBe(0);
     for (const line of [
       'floodgate_runs_total{table="taxi.trips",outcome="published"} 1',
+      // A table's series start at 0 when its first job arrives, so increase() sees its first run.
+      'floodgate_runs_total{table="taxi.trips",outcome="rejected"} 0',
+      'floodgate_publish_conflicts_total{table="taxi.trips"} 1',
+      'floodgate_audit_checks_total{check_type="sql",status="error"} 0',
       'floodgate_stage_duration_seconds_count{stage="write",outcome="ok"} 1',
       'floodgate_rows_ingested_total{table="taxi.trips"} 10',
       'floodgate_bytes_ingested_total{table="taxi.trips"} 2048',

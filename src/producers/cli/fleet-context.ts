@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../../shared/config/index.js';
 import { FloodgateError } from '../../shared/errors/index.js';
+import type { EventSink } from '../../shared/observability/ports.js';
+import { createObservability } from '../../shared/observability/wiring.js';
 import { FloodgateProducer } from '../library.js';
 import { contextOf, type CommandContext } from './context.js';
 
@@ -11,8 +13,9 @@ export function requireRedisUrl(config: Config): string {
   return config.fleet.redisUrl;
 }
 
-export function producerFor(config: Config, redisUrl: string): FloodgateProducer {
+export function producerFor(config: Config, redisUrl: string, events?: EventSink): FloodgateProducer {
   return new FloodgateProducer({
+    ...(events === undefined ? {} : { events }),
     connection: redisUrl,
     prefix: config.fleet.prefix,
     sourceRoots: config.lakehouse.sourceRoots,
@@ -27,10 +30,14 @@ export function producerFor(config: Config, redisUrl: string): FloodgateProducer
 /** Connects a producer to the fleet's Redis for one command and always closes it. */
 export async function withProducer<T>(command: Command, fn: (producer: FloodgateProducer, context: CommandContext) => Promise<T>): Promise<T> {
   const context = contextOf(command);
-  const producer = producerFor(context.config, requireRedisUrl(context.config));
+  // With Prefect configured, an enqueue from the CLI sends wap.run.enqueued like the API does;
+  // the command waits at most 2 s for the delivery at its end.
+  const observability = context.config.observability.prefect === undefined ? undefined : createObservability(context.config, 'floodgate-cli');
+  const producer = producerFor(context.config, requireRedisUrl(context.config), observability?.events);
   try {
     return await fn(producer, context);
   } finally {
     await producer.close();
+    await observability?.close(2_000);
   }
 }

@@ -14,6 +14,8 @@ export interface Logger {
 export type RunOutcome = 'published' | 'audit_failed' | 'rejected' | 'failed';
 
 export interface Metrics {
+  /** A stage took a job of this table: its per-table series start at 0 (once per process), so rate() and increase() see its first event. */
+  tableSeen(table: string): void;
   runFinished(table: string, outcome: RunOutcome): void;
   stageFinished(stage: string, outcome: 'ok' | 'error' | 'parked', seconds: number): void;
   rowsIngested(table: string, rows: number, bytes: number): void;
@@ -62,6 +64,7 @@ export const noopLogger: Logger = {
 };
 
 export const noopMetrics: Metrics = {
+  tableSeen: () => {},
   runFinished: () => {},
   stageFinished: () => {},
   rowsIngested: () => {},

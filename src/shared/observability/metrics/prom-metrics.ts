@@ -1,9 +1,12 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Metrics } from '../ports.js';
+import { CHECK_TYPES } from '../../audits/checks/schema.js';
 import { LOCK_WAIT_BUCKETS, METRIC_NAMES, STAGE_DURATION_BUCKETS } from './names.js';
 
 const STAGES = ['write', 'audit', 'publish'] as const;
 const PREFECT_OUTCOMES = ['sent', 'retried', 'failed', 'dropped'] as const;
+const RUN_OUTCOMES = ['published', 'audit_failed', 'rejected', 'failed'] as const;
+const CHECK_STATUSES = ['passed', 'failed', 'warned', 'error'] as const;
 
 /**
  * The Metrics port on prom-client, registered in `registry` (call once per registry).
@@ -82,8 +85,19 @@ export function createPromMetrics(registry: Registry): Metrics {
   // Known label sets start at 0, so rate() and increase() see the first event.
   for (const stage of STAGES) parked.inc({ stage }, 0);
   for (const outcome of PREFECT_OUTCOMES) prefect.inc({ outcome }, 0);
+  for (const checkType of CHECK_TYPES) for (const status of CHECK_STATUSES) checks.inc({ check_type: checkType, status }, 0);
+  // Tables are known once a job of theirs arrives; their series start at 0 then (see tableSeen).
+  const seen = new Set<string>();
 
   return {
+    tableSeen: (table) => {
+      if (seen.has(table)) return;
+      seen.add(table);
+      for (const outcome of RUN_OUTCOMES) runs.inc({ table, outcome }, 0);
+      rows.inc({ table }, 0);
+      bytes.inc({ table }, 0);
+      conflicts.inc({ table }, 0);
+    },
     runFinished: (table, outcome) => runs.inc({ table, outcome }),
     stageFinished: (stage, outcome, seconds) => stageDuration.observe({ stage, outcome }, Math.max(0, seconds)),
     rowsIngested: (table, rowCount, byteCount) => {
