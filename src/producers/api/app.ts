@@ -90,7 +90,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     genReqId: () => crypto.randomUUID(),
     // Long path parameters reach the routes (auth first, then a 404 in the usual error shape)
     // instead of fastify's own 414 body.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app, { logger, redis });
