@@ -66,7 +66,7 @@ export async function finishRun(
       ...(options.error === undefined ? {} : { error: options.error.toJSON() }),
     },
   });
-  deps.logger.info({ runId, table, status: outcome, error: options.error?.message }, `run ${outcome}`);
+  deps.logger.info({ runId, table, status: outcome, ...(options.error === undefined ? {} : { code: options.error.code, error: options.error.message }) }, `run ${outcome}`);
   return finished;
 }
 
