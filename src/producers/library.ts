@@ -17,7 +17,7 @@ import { RunFlow } from '../shared/runs/index.js';
 import { noopEvents, type EventSink } from '../shared/observability/ports.js';
 import { connectRedis } from '../shared/redis/connection.js';
 import { redisKeys } from '../shared/redis/keys.js';
-import { absoluteSource, createS3ObjectStore, listSource, type ObjectStore } from '../shared/sources/index.js';
+import { absoluteSource, createS3ObjectStore, fingerprintOf, listSource, type ObjectStore } from '../shared/sources/index.js';
 
 export interface ProducerOptions {
   /** `redis://...` or an ioredis client (not closed by the producer). */
@@ -130,7 +130,7 @@ export class FloodgateProducer {
       runId,
       table: request.table,
       request: { ...request, source: absoluteSource(request.source, cwd) } as unknown as Record<string, unknown>,
-      fingerprints: listing.files.map((f) => `${f.uri}|${f.size}|${f.version}`),
+      fingerprints: listing.files.map(fingerprintOf),
     });
     if (firstInLine && (created || record.status === 'queued')) {
       // Only the run first in its table's line gets its write job now; the run before it hands the

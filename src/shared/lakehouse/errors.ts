@@ -98,6 +98,20 @@ export class SourceNotFoundError extends FloodgateError {
   }
 }
 
+/** The files a source names now are not the ones fingerprinted when the run was enqueued. */
+export class SourceChangedError extends FloodgateError {
+  constructor(source: string, changes: { added: readonly string[]; missing: readonly string[]; changed: readonly string[] }) {
+    const parts = [
+      ...(changes.added.length > 0 ? [`${changes.added.length} file(s) added (${changes.added.slice(0, 3).join(', ')}${changes.added.length > 3 ? ', ...' : ''})`] : []),
+      ...(changes.changed.length > 0 ? [`${changes.changed.length} changed (${changes.changed.slice(0, 3).join(', ')}${changes.changed.length > 3 ? ', ...' : ''})`] : []),
+      ...(changes.missing.length > 0 ? [`${changes.missing.length} gone (${changes.missing.slice(0, 3).join(', ')}${changes.missing.length > 3 ? ', ...' : ''})`] : []),
+    ];
+    super('SOURCE_CHANGED', `source ${JSON.stringify(source)} changed since the run was enqueued: ${parts.join('; ')}; enqueue it again to load what is there now`, {
+      details: { source, ...changes },
+    });
+  }
+}
+
 export class SourceUnreadableError extends FloodgateError {
   constructor(source: string, reason: string, cause?: unknown) {
     super('SOURCE_UNREADABLE', `cannot read source ${JSON.stringify(source)}: ${reason}`, { cause, details: { source } });

@@ -75,6 +75,12 @@ export interface ImportRequest {
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Backends that run imports as remote jobs record and resume them here. */
   readonly checkpoint?: WorkCheckpoint;
+  /**
+   * The files the source must still name, as `uri|size|version` fingerprints (a run's, taken at
+   * enqueue). A file added under a glob since, or one changed or gone, fails the import with
+   * SOURCE_CHANGED instead of being loaded unrecorded. The local backend checks this.
+   */
+  readonly expectedFiles?: readonly string[];
 }
 
 export interface ImportResult {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { SourceNotAllowedError } from '../lakehouse/errors.js';
+import { SourceChangedError, SourceNotAllowedError } from '../lakehouse/errors.js';
 import type { ImportProgress, SourceFormat } from '../lakehouse/lakehouse.js';
 import { inferFormat } from './format.js';
 import { listLocalFiles } from './local.js';
@@ -20,6 +20,35 @@ export interface ResolveSourceOptions {
   readonly format?: SourceFormat;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ImportProgress) => void;
+  /**
+   * The files the source must name, as `uri|size|version` fingerprints (those taken at enqueue).
+   * Anything else listed now, or anything changed or gone, is a SourceChangedError: a run loads
+   * exactly the files it was enqueued with, so none is loaded without being recorded.
+   */
+  readonly expectedFiles?: readonly string[];
+}
+
+/** `uri|size|version`: what a run records of each source file (see ListedFile). */
+export function fingerprintOf(file: { readonly uri: string; readonly size: number; readonly version: string }): string {
+  return `${file.uri}|${file.size}|${file.version}`;
+}
+
+function requireExpected(source: string, listed: ReadonlyArray<{ uri: string; size: number; version: string }>, expected: readonly string[] | undefined): void {
+  if (expected === undefined) return;
+  // The uri is all but the last two fields: a file name may itself hold a '|'.
+  const uriOf = (fingerprint: string) => fingerprint.slice(0, fingerprint.lastIndexOf('|', fingerprint.lastIndexOf('|') - 1));
+  const wanted = new Map(expected.map((fingerprint) => [uriOf(fingerprint), fingerprint]));
+  const seen = new Set<string>();
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const file of listed) {
+    seen.add(file.uri);
+    const fingerprint = wanted.get(file.uri);
+    if (fingerprint === undefined) added.push(file.uri);
+    else if (fingerprint !== fingerprintOf(file)) changed.push(file.uri);
+  }
+  const missing = [...wanted.keys()].filter((uri) => !seen.has(uri));
+  if (added.length + changed.length + missing.length > 0) throw new SourceChangedError(source, { added, missing, changed });
 }
 
 function checkScheme(source: string): void {
@@ -70,6 +99,7 @@ export async function resolveSource(source: string, options: ResolveSourceOption
     try {
       const store = options.objectStore();
       const objects = await listS3Objects(source, store, options.roots);
+      requireExpected(source, objects.map((o) => ({ uri: s3Uri(o), size: o.size, version: o.etag })), options.expectedFiles);
       const files = await downloadS3Objects(
         objects,
         store,
@@ -85,6 +115,7 @@ export async function resolveSource(source: string, options: ResolveSourceOption
     }
   }
   const files = await listLocalFiles(source, options.roots, options.cwd);
+  requireExpected(source, files, options.expectedFiles);
   return {
     files,
     format: inferFormat(source, files.map((f) => f.uri), options.format),

@@ -97,6 +97,8 @@ export function writeProcessor(deps: FleetDeps) {
               properties: { 'floodgate.run-id': runId },
               signal: leaseSignal,
               checkpoint: ledgerCheckpoint(deps, record, base),
+              // Exactly the files fingerprinted at enqueue: a file that landed under a glob since is not loaded unrecorded.
+              ...(record.fingerprints === undefined ? {} : { expectedFiles: record.fingerprints }),
             });
             commit = imported.commit;
             counts = { rows: imported.rows, bytes: imported.bytes, files: imported.files };

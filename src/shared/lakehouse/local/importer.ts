@@ -62,6 +62,7 @@ export async function importData(
     ...(request.format === undefined ? {} : { format: request.format }),
     ...(request.signal === undefined ? {} : { signal: request.signal }),
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
+    ...(request.expectedFiles === undefined ? {} : { expectedFiles: request.expectedFiles }),
   });
   try {
     const location = path.join(deps.warehouse, table.namespace, table.name);
