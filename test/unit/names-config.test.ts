@@ -60,6 +60,10 @@ describe('config', () => {
       orphanSweepIntervalMs: null,
     });
     expect(loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: '1d12h' }).fleet.snapshotRetentionMs).toBe(36 * 3_600_000);
+    expect(() => loadConfig({ FLOODGATE_WAREHOUSE: 's3://lake/wh' })).toThrow(/FLOODGATE_WAREHOUSE: the warehouse is a local folder/);
+    expect(loadConfig({ FLOODGATE_WAREHOUSE: '/data/wh' }).lakehouse.warehouse).toBe('/data/wh');
+    expect(() => loadConfig({ FLOODGATE_CATALOG_URL: 'postgres://fg:secret@127.0.0.1:notaport/db' })).toThrow(/FLOODGATE_CATALOG_URL: not a valid URL/);
+    expect(() => loadConfig({ FLOODGATE_CATALOG_URL: 'postgres://fg:secret@127.0.0.1:notaport/db' })).not.toThrow(/secret/);
     expect(() => loadConfig({ FLOODGATE_API_TOKEN: 'has space in token 1234' })).toThrow(/FLOODGATE_API_TOKEN: use printable ASCII without spaces/);
     expect(loadConfig({ FLOODGATE_API_TOKEN: 'qa-token-0123456789abcdef' }).api.token).toBe('qa-token-0123456789abcdef');
     expect(() => loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: 'a week' })).toThrow(/FLOODGATE_SNAPSHOT_RETENTION: not a duration: "a week" \(use e\.g\. 30m, 24h, 7d, 1d12h\), or off/);

@@ -49,6 +49,14 @@ export function workerCommand(): Command {
         host: config.observability.metricsHost,
         port: config.observability.metricsPort,
         ready: async () => fleet !== undefined && (await fleet.redis.ping()) === 'PONG',
+      }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        // Most often a second worker on the same host.
+        throw new FloodgateError(
+          'CONFIG_INVALID',
+          `the metrics port ${config.observability.metricsHost}:${config.observability.metricsPort} is taken (another worker on this host?): give each worker its own FLOODGATE_METRICS_PORT, or 0 for any free port`,
+          { cause: error },
+        );
       });
       const lakehouse = await openLakehouse(config.lakehouse).catch(async (error: unknown) => {
         await server.close();

@@ -52,9 +52,14 @@ const envSchema = z.object({
   FLOODGATE_CATALOG_URL: z
     .string()
     .regex(/^(postgres|postgresql|sqlite):\/\//, 'expected postgres://..., postgresql://... or sqlite://<path>')
+    .refine((value) => URL.canParse(value), 'not a valid URL (check the port and any special characters in the password, which must be %-encoded)')
     .optional(),
   FLOODGATE_CATALOG_NAME: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('floodgate'),
-  FLOODGATE_WAREHOUSE: z.string().min(1).optional(),
+  FLOODGATE_WAREHOUSE: z
+    .string()
+    .min(1)
+    .refine((value) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('file://'), 'the warehouse is a local folder (a path); object storage warehouses (s3://) are not supported')
+    .optional(),
   FLOODGATE_SOURCE_ROOTS: list.optional(),
   FLOODGATE_S3_ENDPOINT: z.url().optional(),
   FLOODGATE_S3_REGION: z.string().min(1).default('us-east-1'),

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import picomatch from 'picomatch';
 import type { S3Config } from '../config/index.js';
+import { FloodgateError } from '../errors/index.js';
 import { SourceNotAllowedError, SourceNotFoundError, StorageUnavailableError } from '../lakehouse/errors.js';
 import { hasGlob } from './format.js';
 import type { SourceFile } from './types.js';
@@ -21,6 +22,10 @@ export function createS3ObjectStore(config: S3Config): ObjectStore {
   const client = new S3Client({
     region: config.region,
     forcePathStyle: config.forcePathStyle,
+    // A stalled endpoint must fail (STORAGE_UNAVAILABLE, retried) rather than hang a worker and its
+    // table: connecting may take 10 s, the response may take 60 s to start, and the socket may then
+    // stay silent (a download that stopped) for 2 min.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true, socketTimeout: 120_000 },
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
   });
   return {
@@ -107,6 +112,10 @@ export async function listS3Objects(uri: string, store: ObjectStore, roots: read
     for await (const object of store.list(bucket, prefix)) if (matches(object.key)) objects.push({ bucket, ...object });
   } catch (error) {
     if (errorName(error) === 'NoSuchBucket') throw new SourceNotFoundError(uri);
+    // No credentials at all is a setting to fix, not an outage to wait out.
+    if (errorName(error) === 'CredentialsProviderError') {
+      throw new FloodgateError('CONFIG_INVALID', `cannot list ${uri}: no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role)`, { cause: error });
+    }
     throw new StorageUnavailableError(`cannot list ${uri}: ${(error as Error).message}`, error);
   }
   if (objects.length === 0) throw new SourceNotFoundError(uri);
