@@ -78,7 +78,8 @@ export interface ImportRequest {
   /**
    * The files the source must still name, as `uri|size|version` fingerprints (a run's, taken at
    * enqueue). A file added under a glob since, or one changed or gone, fails the import with
-   * SOURCE_CHANGED instead of being loaded unrecorded. The local backend checks this.
+   * SOURCE_CHANGED instead of being loaded unrecorded. Both backends check the listing; Bauplan
+   * then reads an S3 glob itself, so a file landing in the moments between is not caught there.
    */
   readonly expectedFiles?: readonly string[];
 }

@@ -33,7 +33,8 @@ export function fingerprintOf(file: { readonly uri: string; readonly size: numbe
   return `${file.uri}|${file.size}|${file.version}`;
 }
 
-function requireExpected(source: string, listed: ReadonlyArray<{ uri: string; size: number; version: string }>, expected: readonly string[] | undefined): void {
+/** Throws SourceChangedError unless `listed` are exactly the `expected` fingerprints (when given). */
+export function requireExpectedFiles(source: string, listed: ReadonlyArray<{ uri: string; size: number; version: string }>, expected: readonly string[] | undefined): void {
   if (expected === undefined) return;
   // The uri is all but the last two fields: a file name may itself hold a '|'.
   const uriOf = (fingerprint: string) => fingerprint.slice(0, fingerprint.lastIndexOf('|', fingerprint.lastIndexOf('|') - 1));
@@ -99,7 +100,7 @@ export async function resolveSource(source: string, options: ResolveSourceOption
     try {
       const store = options.objectStore();
       const objects = await listS3Objects(source, store, options.roots);
-      requireExpected(source, objects.map((o) => ({ uri: s3Uri(o), size: o.size, version: o.etag })), options.expectedFiles);
+      requireExpectedFiles(source, objects.map((o) => ({ uri: s3Uri(o), size: o.size, version: o.etag })), options.expectedFiles);
       const files = await downloadS3Objects(
         objects,
         store,
@@ -115,7 +116,7 @@ export async function resolveSource(source: string, options: ResolveSourceOption
     }
   }
   const files = await listLocalFiles(source, options.roots, options.cwd);
-  requireExpected(source, files, options.expectedFiles);
+  requireExpectedFiles(source, files, options.expectedFiles);
   return {
     files,
     format: inferFormat(source, files.map((f) => f.uri), options.format),

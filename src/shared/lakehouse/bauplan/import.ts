@@ -120,6 +120,7 @@ export async function importRemote(deps: RemoteImportDeps, request: ImportReques
     ...(request.format === undefined ? {} : { format: request.format }),
     ...(request.signal === undefined ? {} : { signal: request.signal }),
     ...(request.onProgress === undefined ? {} : { onProgress: request.onProgress }),
+    ...(request.expectedFiles === undefined ? {} : { expectedFiles: request.expectedFiles }),
   });
   const existing = await tableOrUndefined(deps, branch, table);
   const replace = request.mode === 'replace';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { FloodgateError } from '../../errors/index.js';
-import { listSource, parseS3Uri, type ObjectStore } from '../../sources/index.js';
+import { listSource, parseS3Uri, requireExpectedFiles, type ObjectStore } from '../../sources/index.js';
 import { hasGlob } from '../../sources/format.js';
 import { StorageUnavailableError } from '../errors.js';
 import type { ImportProgress, SourceFormat } from '../lakehouse.js';
@@ -15,6 +15,8 @@ export interface StageOptions {
   readonly format?: SourceFormat;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ImportProgress) => void;
+  /** Fingerprints the listing must match (a run's, from enqueue): see ImportRequest.expectedFiles. */
+  readonly expectedFiles?: readonly string[];
 }
 
 export interface StagedSource {
@@ -33,6 +35,7 @@ export interface StagedSource {
 export async function stageSource(table: string, source: string, options: StageOptions): Promise<StagedSource> {
   options.onProgress?.({ phase: 'resolving' });
   const listing = await listSource(source, options);
+  requireExpectedFiles(source, listing.files, options.expectedFiles);
   const bytes = listing.files.reduce((sum, file) => sum + file.size, 0);
   if (source.startsWith('s3://')) {
     const { key } = parseS3Uri(source);
