@@ -163,14 +163,17 @@ describe('Prometheus metrics of a real fleet (real Redis, local lakehouse, promt
     try {
       let result: Awaited<ReturnType<typeof prometheus.query>> = [];
       const deadline = Date.now() + 30_000;
-      while (result.length < 2 && Date.now() < deadline) {
+      while (result.length < 4 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 500));
         result = await prometheus.query('floodgate_runs_total');
       }
       const byOutcome = Object.fromEntries(result.map((r) => [r.metric['outcome'], { table: r.metric['table'], value: Number(r.value[1]), job: r.metric['job'] }]));
+      // The table's other outcomes exist at 0 from its first job on, so increase() sees their first event.
       expect(byOutcome).toEqual({
         published: { table: 'taxi.trips', value: 1, job: 'floodgate-test' },
         audit_failed: { table: 'taxi.trips', value: 1, job: 'floodgate-test' },
+        rejected: { table: 'taxi.trips', value: 0, job: 'floodgate-test' },
+        failed: { table: 'taxi.trips', value: 0, job: 'floodgate-test' },
       });
       const up = await prometheus.query('up');
       expect(up.map((r) => r.value[1])).toEqual(['1']);
