@@ -5,7 +5,7 @@ import { SourceChangedError, SourceNotAllowedError } from '../lakehouse/errors.j
 import type { ImportProgress, SourceFormat } from '../lakehouse/lakehouse.js';
 import { inferFormat } from './format.js';
 import { listLocalFiles } from './local.js';
-import { downloadS3Objects, listS3Objects, s3Uri, type ObjectStore } from './s3.js';
+import { downloadS3Objects, listS3Objects, s3Uri, type ObjectStore, type S3Object } from './s3.js';
 import type { ResolvedSource } from './types.js';
 
 export { createS3ObjectStore, parseS3Uri } from './s3.js';
@@ -26,6 +26,11 @@ export interface ResolveSourceOptions {
    * exactly the files it was enqueued with, so none is loaded without being recorded.
    */
   readonly expectedFiles?: readonly string[];
+}
+
+/** An S3 object as a listed file: its URI, size and ETag. */
+function listedObject(object: S3Object): { uri: string; size: number; version: string } {
+  return { uri: s3Uri(object), size: object.size, version: object.etag };
 }
 
 /** `uri|size|version`: what a run records of each source file (see ListedFile). */
@@ -85,7 +90,7 @@ export async function listSource(
 ): Promise<{ files: ListedFile[]; format: SourceFormat }> {
   checkScheme(source);
   const files: ListedFile[] = source.startsWith('s3://')
-    ? (await listS3Objects(source, options.objectStore(), options.roots)).map((o) => ({ uri: s3Uri(o), size: o.size, version: o.etag }))
+    ? (await listS3Objects(source, options.objectStore(), options.roots)).map(listedObject)
     : (await listLocalFiles(source, options.roots, options.cwd)).map(({ uri, size, version }) => ({ uri, size, version }));
   return { files, format: inferFormat(source, files.map((f) => f.uri), options.format) };
 }
@@ -100,7 +105,7 @@ export async function resolveSource(source: string, options: ResolveSourceOption
     try {
       const store = options.objectStore();
       const objects = await listS3Objects(source, store, options.roots);
-      requireExpectedFiles(source, objects.map((o) => ({ uri: s3Uri(o), size: o.size, version: o.etag })), options.expectedFiles);
+      requireExpectedFiles(source, objects.map(listedObject), options.expectedFiles);
       const files = await downloadS3Objects(
         objects,
         store,

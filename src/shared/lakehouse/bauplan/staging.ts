@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { FloodgateError } from '../../errors/index.js';
-import { listSource, parseS3Uri, requireExpectedFiles, type ObjectStore } from '../../sources/index.js';
+import { fingerprintOf, listSource, parseS3Uri, requireExpectedFiles, type ObjectStore } from '../../sources/index.js';
 import { hasGlob } from '../../sources/format.js';
 import { StorageUnavailableError } from '../errors.js';
 import type { ImportProgress, SourceFormat } from '../lakehouse.js';
@@ -50,7 +50,7 @@ export async function stageSource(table: string, source: string, options: StageO
     );
   }
   const digest = crypto.createHash('sha256').update(table);
-  for (const file of listing.files) digest.update(`\n${file.uri}|${file.size}|${file.version}`);
+  for (const file of listing.files) digest.update(`\n${fingerprintOf(file)}`);
   const { bucket, key } = parseS3Uri(options.stagingUri);
   const folder = [key.replace(/\/+$/, ''), table, digest.digest('hex').slice(0, 24)].filter((part) => part !== '').join('/');
   const store = options.objectStore();
