@@ -26,8 +26,8 @@ node_deps() {
   if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm packages"
-    # `npm install` follows package-lock.json like `npm ci`, but tolerates optional
-    # platform packages (other OSes' native add-ons) that a registry mirror may not serve.
+    # `npm install` follows package-lock.json like `npm ci` (the Dockerfile's), and keeps an
+    # existing node_modules instead of deleting it first.
     npm install --no-audit --no-fund --loglevel=error
   fi
 }
