@@ -18,14 +18,29 @@ export interface ObjectStore {
   upload(bucket: string, key: string, source: string, signal?: AbortSignal): Promise<void>;
 }
 
-export function createS3ObjectStore(config: S3Config): ObjectStore {
+/**
+ * How long S3 may stall before a request fails (STORAGE_UNAVAILABLE, retried) rather than hang a
+ * worker and its table: connecting, the response starting, and the socket staying silent (a
+ * download that stopped).
+ */
+export interface S3Timeouts {
+  readonly connectMs: number;
+  readonly responseMs: number;
+  readonly silentSocketMs: number;
+}
+
+const S3_TIMEOUTS: S3Timeouts = { connectMs: 10_000, responseMs: 60_000, silentSocketMs: 120_000 };
+
+export function createS3ObjectStore(config: S3Config, timeouts: S3Timeouts = S3_TIMEOUTS): ObjectStore {
   const client = new S3Client({
     region: config.region,
     forcePathStyle: config.forcePathStyle,
-    // A stalled endpoint must fail (STORAGE_UNAVAILABLE, retried) rather than hang a worker and its
-    // table: connecting may take 10 s, the response may take 60 s to start, and the socket may then
-    // stay silent (a download that stopped) for 2 min.
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000, throwOnRequestTimeout: true, socketTimeout: 120_000 },
+    requestHandler: {
+      connectionTimeout: timeouts.connectMs,
+      requestTimeout: timeouts.responseMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: timeouts.silentSocketMs,
+    },
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
   });
   return {
