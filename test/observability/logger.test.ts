@@ -18,4 +18,20 @@ describe('logs', () => {
     expect(line).toMatchObject({ msg: 'hello', service: 'test', runId: 'r-1', table: 'taxi.trips', stage: 'write', attempt: 2, level: 30 });
     expect(stderr).not.toMatch(/secret/);
   });
+
+  it('write a key once when a line repeats what its child logger binds, and keep a different value the line gives', async () => {
+    const script = `
+      import { createLogger } from './src/shared/observability/logger.ts';
+      const log = createLogger().child({ runId: 'r-1', table: 'taxi.trips' }).child({ stage: 'audit' });
+      log.info({ runId: 'r-1', stage: 'audit', table: 'other.table', rows: 3 }, 'done');
+      setTimeout(() => {}, 100);
+    `;
+    const { stderr } = await exec(process.execPath, ['--import', TSX_LOADER, '--input-type=module', '-e', script], { cwd: REPO_ROOT });
+    const raw = stderr.trim().split('\n').at(-1) ?? '';
+    expect(raw.match(/"runId"/g)).toHaveLength(1);
+    expect(raw.match(/"stage"/g)).toHaveLength(1);
+    expect(raw.match(/"table"/g)).toHaveLength(2);
+    expect(raw).toContain('"table":"other.table"');
+    expect(JSON.parse(raw)).toMatchObject({ msg: 'done', runId: 'r-1', stage: 'audit', rows: 3 });
+  });
 });
