@@ -2,8 +2,28 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/shared/config/index.js';
+import { openBauplanLakehouse } from '../../src/shared/lakehouse/bauplan/index.js';
+import type { Lakehouse, WorkCheckpoint } from '../../src/shared/lakehouse/lakehouse.js';
 import { openBauplan, type OpenedBauplan } from '../support/bauplan/harness.js';
 import { trips, writeFile } from '../support/data.js';
+
+/** A run's checkpoint kept in memory, as the ledger keeps it for a worker. */
+function memoryCheckpoint(): WorkCheckpoint & { readonly values: Map<string, string> } {
+  const values = new Map<string, string>();
+  return {
+    values,
+    get: (key) => values.get(key),
+    set: async (key, value) => {
+      if (value === undefined) values.delete(key);
+      else values.set(key, value);
+    },
+  };
+}
+
+const importJobs = (b: OpenedBauplan) => [...b.fake.jobs.values()].filter((job) => job.rpc === 'TableDataImport');
+const rowCount = async (lakehouse: Lakehouse, ref: string): Promise<number> =>
+  Number((await lakehouse.queryRows('SELECT count(*) AS n FROM taxi.trips', { ref }))[0]?.['n']);
 
 /** Backend behaviour beyond the shared contract: Bauplan's refusals, retries and the result-artifact path. */
 describe('Bauplan backend against the fake server', () => {
@@ -67,5 +87,67 @@ describe('Bauplan backend against the fake server', () => {
       expect((await fs.readFile(argsFile, 'utf8')).trim().split('\n')).toEqual(['query', '-O', 'json', '--all-rows', '--ref', 'main', 'SELECT count(*) AS n FROM taxi.trips']);
       await fs.rm(bin, { recursive: true, force: true });
     });
+  });
+
+  describe('jobs a wait gave up on', () => {
+    let impatient: Lakehouse | undefined;
+    afterEach(async () => {
+      await impatient?.close();
+      impatient = undefined;
+    });
+
+    /** A table with 10 rows on branch `run`, a second file of 5 rows, and a backend that waits at most 1 s for a job. */
+    async function setUp(): Promise<{ lakehouse: Lakehouse; source: string }> {
+      b = await openBauplan();
+      await b.lakehouse.createBranch('run');
+      await b.lakehouse.importData({ table: 'taxi.trips', source: await writeFile(path.join(b.dataDir, 'a.parquet'), trips(10)), branch: 'run' });
+      impatient = await openBauplanLakehouse(loadConfig({ ...b.env, FLOODGATE_BAUPLAN_JOB_TIMEOUT_MS: '1000' }).lakehouse, { cwd: b.dataDir });
+      return { lakehouse: impatient, source: await writeFile(path.join(b.dataDir, 'b.parquet'), trips(5)) };
+    }
+
+    it('a timed-out import is cancelled and forgotten, so the retry submits it again, letting Bauplan skip files already imported', async () => {
+      const { lakehouse, source } = await setUp();
+      const checkpoint = memoryCheckpoint();
+      b!.fake.holdJobs(true, ['TableDataImport']);
+      await expect(lakehouse.importData({ table: 'taxi.trips', source, branch: 'run', checkpoint })).rejects.toMatchObject({ code: 'JOB_FAILED', retryable: true });
+      expect(checkpoint.get('bauplan.import')).toBeUndefined();
+      b!.fake.holdJobs(false);
+      expect((await lakehouse.importData({ table: 'taxi.trips', source, branch: 'run', checkpoint })).rows).toBe(5);
+      const requests = importJobs(b!).slice(1).map((job) => job.request['import_duplicate_files']);
+      expect(requests).toEqual([true, false]);
+      expect(await rowCount(lakehouse, 'run')).toBe(15);
+    });
+
+    it('an import aborted by its worker (shutdown, lost lease) is cancelled and forgotten; a resumed job found cancelled is submitted again', async () => {
+      const { lakehouse, source } = await setUp();
+      const checkpoint = memoryCheckpoint();
+      b!.fake.holdJobs(true, ['TableDataImport']);
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(new Error('shutting down')), 300);
+      await expect(lakehouse.importData({ table: 'taxi.trips', source, branch: 'run', checkpoint, signal: abort.signal })).rejects.toThrow('shutting down');
+      expect(checkpoint.get('bauplan.import')).toBeUndefined();
+      b!.fake.holdJobs(false);
+      // As if the attempt had died before forgetting it: the checkpoint still names the cancelled job.
+      const cancelled = importJobs(b!).at(-1);
+      await checkpoint.set('bauplan.import', cancelled?.id);
+      expect((await lakehouse.importData({ table: 'taxi.trips', source, branch: 'run', checkpoint })).rows).toBe(5);
+      expect(importJobs(b!)).toHaveLength(3);
+      expect(await rowCount(lakehouse, 'run')).toBe(15);
+    });
+  });
+
+  it('a branch creation or merge whose answer was lost is not mistaken for a refusal on retry', async () => {
+    b = await openBauplan();
+    b.fake.failNext({ method: 'POST', pathIncludes: '/branches', status: 502, afterApplying: true });
+    expect(await b.lakehouse.createBranch('wap/taxi.trips/r1')).toMatchObject({ name: 'wap/taxi.trips/r1', kind: 'branch' });
+    await b.lakehouse.importData({ table: 'taxi.trips', source: await writeFile(path.join(b.dataDir, 'a.parquet'), trips(10)), branch: 'wap/taxi.trips/r1' });
+    const head = (await b.lakehouse.getRef('wap/taxi.trips/r1')).commit;
+    b.fake.failNext({ pathIncludes: '/merge/', status: 502, afterApplying: true });
+    const merged = await b.lakehouse.merge(`wap/taxi.trips/r1@${head}`, { into: 'main' });
+    const main = await b.lakehouse.getRef('main');
+    expect(merged).toMatchObject({ changed: true, commit: main.commit });
+    expect(await rowCount(b.lakehouse, 'main')).toBe(10);
+    // Without a lost answer, a second merge is still "nothing to merge".
+    expect(await b.lakehouse.merge(`wap/taxi.trips/r1@${head}`, { into: 'main' })).toMatchObject({ changed: false, commit: main.commit });
   });
 });

@@ -20,25 +20,48 @@ export interface RemoteImportDeps {
 
 const NO_CHECKPOINT: WorkCheckpoint = { get: () => undefined, set: async () => {} };
 
+/** What a job's submission is told: whether an earlier attempt of this run may have submitted it already. */
+export interface Submission {
+  readonly again: boolean;
+}
+
+/** The checkpoint key that records that a job was (or was about to be) submitted for this run. */
+const submittedKey = (key: string): string => `${key}.submitted`;
+
 /**
  * Runs one job to completion. A job id left in the checkpoint by an earlier attempt is resumed
- * (polled) instead of submitting the work again; a failed job's id is cleared so a retry submits anew.
+ * (polled) instead of submitting the work again. A job that failed, or that watching gave up on
+ * (watch cancels it on a timeout or abort), has its id cleared, so a retry submits anew; so does a
+ * resumed job found cancelled. `submit` learns whether an earlier attempt may have submitted the
+ * job already: the mark is set before submitting, so a worker killed between submitting and
+ * checkpointing the id leaves it too.
  */
 async function runJob(
   deps: RemoteImportDeps,
   checkpoint: WorkCheckpoint,
   key: string,
   what: string,
-  submit: () => Promise<string>,
+  submit: (submission: Submission) => Promise<string>,
   signal?: AbortSignal,
 ): Promise<JobResult> {
   let jobId = checkpoint.get(key);
+  const resumed = jobId !== undefined && jobId !== '';
   if (jobId === undefined || jobId === '') {
-    jobId = await submit();
+    const again = checkpoint.get(submittedKey(key)) !== undefined;
+    if (!again) await checkpoint.set(submittedKey(key), '1');
+    jobId = await submit({ again });
     await checkpoint.set(key, jobId);
   }
-  const result = await deps.jobs.watch(jobId, { timeoutMs: deps.jobTimeoutMs, ...(signal === undefined ? {} : { signal }) });
+  let result: JobResult;
+  try {
+    result = await deps.jobs.watch(jobId, { timeoutMs: deps.jobTimeoutMs, ...(signal === undefined ? {} : { signal }) });
+  } catch (error) {
+    if (signal?.aborted === true || (error instanceof FloodgateError && error.details['outcome'] === 'timeout')) await checkpoint.set(key, undefined);
+    throw error;
+  }
   if (result.outcome.kind !== 'success') await checkpoint.set(key, undefined);
+  // A job this run's earlier attempt cancelled when it gave up (or someone cancelled) wrote nothing: submit it again.
+  if (resumed && result.outcome.kind === 'cancellation') return runJob(deps, checkpoint, key, what, submit, signal);
   assertSucceeded(result, what);
   return result;
 }
@@ -59,7 +82,7 @@ async function ensureNamespace(deps: RemoteImportDeps, branch: string, namespace
 /** Plans a table from the source: a plan job reads the files and derives the schema. */
 async function planTable(deps: RemoteImportDeps, checkpoint: WorkCheckpoint, args: CreateTableArgs): Promise<NonNullable<JobResult['plan']>> {
   const { branch, table, search, replace, signal } = args;
-  const submit = () => deps.jobs.tableCreatePlan({ branch, table: table.name, namespace: table.namespace, searchString: search, replace });
+  const submit = (): Promise<string> => deps.jobs.tableCreatePlan({ branch, table: table.name, namespace: table.namespace, searchString: search, replace });
   let plan = await runJob(deps, checkpoint, 'bauplan.plan', `table plan for ${table.qualified}`, submit, signal);
   if (plan.plan === undefined) {
     // A resumed plan job whose events are gone: planning writes nothing, so plan again.
@@ -134,8 +157,11 @@ export async function importRemote(deps: RemoteImportDeps, request: ImportReques
     await createTable(deps, checkpoint, { branch, table, search: staged.searchString, source: request.source, replace: existing !== undefined, ...(request.signal === undefined ? {} : { signal: request.signal }) });
   }
   request.onProgress?.({ phase: 'writing', filesTotal: staged.files });
-  await runJob(deps, checkpoint, 'bauplan.import', `import into ${table.qualified}`, () =>
-    deps.jobs.tableDataImport({ branch, table: table.name, namespace: table.namespace, searchString: staged.searchString, importDuplicateFiles: true }), request.signal);
+  // The first submission imports every file, as asked: Floodgate's own not_already_loaded check
+  // decides about files loaded before. A resubmission (after a failed, cancelled or possibly lost
+  // submission of this run) lets Bauplan skip files already imported, so it cannot add them twice.
+  await runJob(deps, checkpoint, 'bauplan.import', `import into ${table.qualified}`, ({ again }) =>
+    deps.jobs.tableDataImport({ branch, table: table.name, namespace: table.namespace, searchString: staged.searchString, importDuplicateFiles: !again }), request.signal);
   request.onProgress?.({ phase: 'committing' });
   const after = await deps.catalog.table(branch, table.namespace, table.name);
   const head = await deps.catalog.getBranch(branch);

@@ -36,6 +36,8 @@ export interface FailRule {
   readonly times?: number;
   /** Seconds, sent as a Retry-After header. */
   readonly retryAfter?: number;
+  /** Carry the request out first, then answer the failure (a gateway that lost the real answer). */
+  readonly afterApplying?: boolean;
 }
 
 export interface RestServer {
@@ -114,7 +116,7 @@ export async function startRest(options: { apiKey: string; routes: readonly Rout
         (r.method === undefined || r.method.toUpperCase() === method) &&
         (r.pathIncludes === undefined || url.pathname.includes(r.pathIncludes) || safeDecode(url.pathname).includes(r.pathIncludes)),
     );
-    if (rule !== undefined) {
+    if (rule !== undefined && rule.afterApplying !== true) {
       if (--rule.left <= 0) rules.splice(rules.indexOf(rule), 1);
       request.resume();
       const type = rule.type ?? DEFAULT_ERROR_TYPE[rule.status] ?? 'INTERNAL_ERROR';
@@ -143,6 +145,12 @@ export async function startRest(options: { apiKey: string; routes: readonly Rout
     }
     const body = await readBody(request);
     const reply = await found.route.handle({ method, params: found.params ?? {}, query: url.searchParams, body });
+    if (rule !== undefined) {
+      if (--rule.left <= 0) rules.splice(rules.indexOf(rule), 1);
+      const type = rule.type ?? DEFAULT_ERROR_TYPE[rule.status] ?? 'INTERNAL_ERROR';
+      sendError(response, new RestError(rule.status, type, `injected failure after applying (${type})`));
+      return;
+    }
     send(response, 200, {
       data: reply.data,
       ...(reply.ref === undefined ? {} : { ref: reply.ref }),

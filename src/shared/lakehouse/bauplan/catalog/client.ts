@@ -37,6 +37,18 @@ export interface CatalogClientOptions {
 /** What a merge did: the new head of the target branch, or nothing because there was nothing to merge. */
 export type MergeResult = { ref: CatalogRef } | { sameRef: true };
 
+/** Filled in by a call: whether an attempt failed in a way that may have applied it (no answer, or a 5xx) before a retry. */
+interface AttemptLog {
+  uncertain: boolean;
+}
+
+interface SendOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+  readonly hints?: Hints;
+  readonly attempts?: AttemptLog;
+}
+
 type Method = 'GET' | 'POST' | 'DELETE';
 type Query = Record<string, string | number | undefined>;
 type Hints = Omit<CatalogRequest, 'method' | 'path'>;
@@ -87,9 +99,19 @@ export class CatalogClient {
     return this.#list(route`/branches`, { filter_by_name: options.name, filter_by_user: options.user }, namedRefSchema);
   }
 
+  /**
+   * Creates a branch. When an attempt got no answer (or a 5xx) and the retry finds the branch
+   * existing, that attempt made it: the branch is returned rather than BRANCH_EXISTS.
+   */
   async createBranch(name: string, fromRef: string): Promise<BranchRecord> {
     const body = { branch_name: name, from_ref: fromRef };
-    return this.#one('POST', route`/branches`, namedRefSchema, { body, hints: { ref: name } });
+    const attempts: AttemptLog = { uncertain: false };
+    try {
+      return await this.#one('POST', route`/branches`, namedRefSchema, { body, hints: { ref: name }, attempts });
+    } catch (error) {
+      if (attempts.uncertain && error instanceof FloodgateError && error.details.remoteType === 'BRANCH_EXISTS') return this.getBranch(name);
+      throw error;
+    }
   }
 
   async deleteBranch(name: string): Promise<void> {
@@ -153,7 +175,9 @@ export class CatalogClient {
 
   /**
    * Merges `sourceRef` (a branch, or `branch@hash` to publish exactly an audited commit) into
-   * `intoBranch`. SAME_REF, Bauplan's "nothing to merge", resolves to `{sameRef: true}`.
+   * `intoBranch`. SAME_REF, Bauplan's "nothing to merge", resolves to `{sameRef: true}`, except
+   * after an attempt that got no answer (or a 5xx): that attempt merged, so the result is the
+   * target's head.
    */
   async merge(
     sourceRef: string,
@@ -162,18 +186,23 @@ export class CatalogClient {
   ): Promise<MergeResult> {
     const path = route`/refs/${sourceRef}/merge/${intoBranch}`;
     const body = { commit_message: options.message, commit_body: options.body, commit_properties: options.properties };
+    const attempts: AttemptLog = { uncertain: false };
     let envelope: Envelope;
     try {
-      envelope = await this.#send('POST', path, { body, hints: { ref: sourceRef, into: intoBranch } });
+      envelope = await this.#send('POST', path, { body, hints: { ref: sourceRef, into: intoBranch }, attempts });
     } catch (error) {
-      if (error instanceof FloodgateError && error.details.remoteType === 'SAME_REF') return { sameRef: true };
+      if (error instanceof FloodgateError && error.details.remoteType === 'SAME_REF') {
+        if (!attempts.uncertain) return { sameRef: true };
+        const head = await this.getBranch(intoBranch);
+        return { ref: { type: 'BRANCH', name: head.name, hash: head.hash } };
+      }
       throw error;
     }
     if (envelope.ref == null) throw new FloodgateError('INTERNAL', `Bauplan answered POST ${path.plain} without the new head ref`);
     return { ref: envelope.ref };
   }
 
-  async #one<S extends z.ZodType>(method: Method, path: Route, schema: S, options: { query?: Query; body?: unknown; hints?: Hints }): Promise<z.output<S>> {
+  async #one<S extends z.ZodType>(method: Method, path: Route, schema: S, options: SendOptions): Promise<z.output<S>> {
     const envelope = await this.#send(method, path, options);
     return this.#data(schema, envelope.data, method, path);
   }
@@ -205,7 +234,7 @@ export class CatalogClient {
   }
 
   /** One call with retries for 429, 5xx and network errors; returns the success envelope. */
-  async #send(method: Method, path: Route, options: { query?: Query; body?: unknown; hints?: Hints } = {}): Promise<Envelope> {
+  async #send(method: Method, path: Route, options: SendOptions = {}): Promise<Envelope> {
     const request: CatalogRequest = { method, path: path.plain, ...options.hints };
     const url = `${this.#base}${path.encoded}${queryString(options.query)}`;
     for (let attempt = 1; ; attempt += 1) {
@@ -216,9 +245,11 @@ export class CatalogClient {
         if (response.status >= 200 && response.status < 300) return this.#envelope(response.status, response.text, request);
         failure = catalogError(response.status, response.text, request);
         if (response.status !== 429 && response.status < 500) throw failure;
+        if (response.status >= 500 && options.attempts !== undefined) options.attempts.uncertain = true;
         waitMs = retryAfterMs(response.retryAfter);
       } catch (error) {
         if (error instanceof FloodgateError) throw redactSecret(error, this.#apiKey);
+        if (options.attempts !== undefined) options.attempts.uncertain = true;
         const reason = error instanceof Error ? error.message : String(error);
         failure = new FloodgateError('CATALOG_UNAVAILABLE', `cannot reach Bauplan catalog for ${method} ${path.plain}: ${reason}`, {
           retryable: true,
