@@ -150,4 +150,19 @@ describe('Bauplan backend against the fake server', () => {
     // Without a lost answer, a second merge is still "nothing to merge".
     expect(await b.lakehouse.merge(`wap/taxi.trips/r1@${head}`, { into: 'main' })).toMatchObject({ changed: false, commit: main.commit });
   });
+
+  it("refuses a key that is not an admin's when it writes to the protected main, and says how to publish elsewhere", async () => {
+    b = await openBauplan({ admin: false });
+    const source = await writeFile(path.join(b.dataDir, 'a.parquet'), trips(10));
+    await expect(b.lakehouse.importData({ table: 'taxi.trips', source, branch: 'main' })).rejects.toMatchObject({ retryable: false });
+    await b.lakehouse.createBranch('run');
+    await b.lakehouse.importData({ table: 'taxi.trips', source, branch: 'run' });
+    const error = await b.lakehouse.merge('run', { into: 'main' }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ code: 'REMOTE_FORBIDDEN', retryable: false, message: expect.stringContaining('FLOODGATE_TARGET_BRANCH') });
+    await b.lakehouse.createBranch('published');
+    expect(await b.lakehouse.merge('run', { into: 'published' })).toMatchObject({ changed: true });
+  });
 });

@@ -69,7 +69,8 @@ export class TableChangedError extends FloodgateError {
 export class MergeConflictError extends FloodgateError {
   readonly tables: readonly string[];
   constructor(source: string, into: string, tables: readonly string[]) {
-    super('MERGE_CONFLICT', `cannot merge ${source} into ${into}: both changed ${tables.join(', ')}`, {
+    const what = tables.length === 0 ? 'both changed the same data' : `both changed ${tables.join(', ')}`;
+    super('MERGE_CONFLICT', `cannot merge ${source} into ${into}: ${what}`, {
       details: { source, into, tables },
     });
     this.tables = tables;

@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { FloodgateError } from '../../errors/index.js';
-import { RefChangedError, RefNotFoundError, RefProtectedError, SchemaMismatchError } from '../errors.js';
+import { MergeConflictError, RefChangedError, RefNotFoundError, RefProtectedError, SchemaMismatchError } from '../errors.js';
 import type {
   AppendRecordsRequest,
   Capabilities,
@@ -16,6 +16,7 @@ import type {
   TableInfo,
 } from '../lakehouse.js';
 import { parseRefSpec, parseTableName, validateRefName } from '../names.js';
+import type { CatalogClient } from './catalog/client.js';
 import type { TableRecord } from './catalog/schemas.js';
 import { importRemote, type RemoteImportDeps } from './import.js';
 import type { BauplanNames } from './names.js';
@@ -83,11 +84,15 @@ export class BauplanLakehouse implements Lakehouse {
     }
   }
 
-  /** A ref spec in Bauplan's terms; a pinned commit is read detached (`@hash`). */
-  private async remoteRef(spec: string): Promise<string> {
+  /**
+   * A ref spec in Bauplan's terms; a pinned commit is read detached (`@hash`), except as a merge
+   * source (`keepName`), where `branch@hash` publishes exactly that commit of the branch.
+   */
+  private async remoteRef(spec: string, options: { keepName?: boolean } = {}): Promise<string> {
     const parsed = parseRefSpec(spec);
-    if (parsed.commit !== undefined) return `@${parsed.commit}`;
-    return (await this.resolveName(parsed.name ?? spec)).remote;
+    if (parsed.commit === undefined) return (await this.resolveName(parsed.name ?? spec)).remote;
+    if (options.keepName !== true || parsed.name === undefined || parsed.name === '') return `@${parsed.commit}`;
+    return `${(await this.resolveName(parsed.name)).remote}@${parsed.commit}`;
   }
 
   async createBranch(name: string, options: { from?: string } = {}): Promise<RefInfo> {
@@ -194,21 +199,45 @@ export class BauplanLakehouse implements Lakehouse {
   async merge(source: string, options: MergeOptions): Promise<MergeResult> {
     const { catalog, names } = this.deps;
     const into = names.branch(options.into);
-    const sourceRef = await this.remoteRef(source);
+    const sourceRef = await this.remoteRef(source, { keepName: true });
     const before = await catalog.getBranch(into);
     if (options.expectedHead !== undefined && before.hash !== options.expectedHead) {
       throw new RefChangedError(options.into, options.expectedHead, before.hash);
     }
     const tablesBefore = await catalog.tables(`@${before.hash}`);
-    const merged = await catalog.merge(sourceRef, into, {
-      message: options.message ?? `merge ${source} into ${options.into}`,
-      ...(options.properties === undefined ? {} : { properties: { ...options.properties } }),
-    });
+    let merged: Awaited<ReturnType<CatalogClient['merge']>>;
+    try {
+      merged = await catalog.merge(sourceRef, into, {
+        message: options.message ?? `merge ${source} into ${options.into}`,
+        ...(options.properties === undefined ? {} : { properties: { ...options.properties } }),
+      });
+    } catch (error) {
+      // Bauplan's conflict names the refs, not the tables: work them out.
+      if (error instanceof MergeConflictError && error.tables.length === 0) {
+        throw new MergeConflictError(source, options.into, await this.tablesChangedOnBoth(sourceRef, before.hash, tablesBefore).catch(() => []));
+      }
+      throw error;
+    }
     if ('sameRef' in merged) return { commit: before.hash, fastForward: false, changed: false, tables: [] };
     const head = merged.ref.hash;
     const tablesAfter = await catalog.tables(`@${head}`);
     const [sourceHead] = await catalog.commits(sourceRef, { limit: 1 });
     return { commit: head, fastForward: sourceHead?.hash === head, changed: true, tables: changedTables(tablesBefore, tablesAfter) };
+  }
+
+  /**
+   * The tables that both `sourceRef` and the target (at `intoHash`) changed since the newest
+   * commit they share, looked for among the last 500 commits of each; none if there is no such commit.
+   */
+  private async tablesChangedOnBoth(sourceRef: string, intoHash: string, atInto: readonly TableRecord[]): Promise<string[]> {
+    const { catalog } = this.deps;
+    const [sourceLog, intoLog] = await Promise.all([catalog.commits(sourceRef, { limit: 500 }), catalog.commits(`@${intoHash}`, { limit: 500 })]);
+    const onInto = new Set(intoLog.map((commit) => commit.hash));
+    const base = sourceLog.find((commit) => onInto.has(commit.hash));
+    if (base === undefined) return [];
+    const [atBase, atSource] = await Promise.all([catalog.tables(`@${base.hash}`), catalog.tables(sourceRef)]);
+    const bySource = new Set(changedTables(atBase, atSource));
+    return changedTables(atBase, atInto).filter((table) => bySource.has(table));
   }
 
   async log(ref: string, options: { limit?: number } = {}): Promise<CommitInfo[]> {

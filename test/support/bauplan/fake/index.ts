@@ -27,6 +27,8 @@ export interface FakeBauplanOptions {
   readonly jobDelayMs?: number;
   /** Queries answer with `result_artifact` instead of a Flight server. */
   readonly resultArtifact?: boolean;
+  /** Whether the key is an admin's, who may write to the protected `main`; default true. */
+  readonly admin?: boolean;
 }
 
 /** A fake Bauplan on loopback, backed by Floodgate's local lakehouse. */
@@ -64,6 +66,7 @@ export async function startFakeBauplan(options: FakeBauplanOptions): Promise<Fak
     username,
     apiKey,
     pageSize: options.pageSize ?? 2,
+    admin: options.admin ?? true,
     inbox: backing.inbox,
     objectStore: createS3ObjectStore(backing.config.s3),
     pending: new Map(),

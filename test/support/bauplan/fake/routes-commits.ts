@@ -2,7 +2,7 @@ import type { CommitInfo, MergeResult } from '../../../../src/shared/lakehouse/l
 import { RestError, toRestError } from './errors.js';
 import { paginate, type RestRequest, type Route } from './rest.js';
 import { atRef } from './routes-tables.js';
-import { catalogRefOf, findBranch, findTag, type CatalogRef, type FakeContext } from './state.js';
+import { canWrite, catalogRefOf, findBranch, findTag, type CatalogRef, type FakeContext } from './state.js';
 
 const WHOLE_LOG = 100_000;
 
@@ -71,6 +71,7 @@ export function commitRoutes(context: FakeContext): Route[] {
           throw new RestError(400, 'NOT_A_WRITE_BRANCH_REF', `${into} is not a branch`, { input_ref: into });
         }
         if (branch === undefined) throw new RestError(404, 'BRANCH_NOT_FOUND', `branch ${into} not found`, { branch_name: into });
+        if (!canWrite(context, branch.name)) throw new RestError(403, 'MERGE_FORBIDDEN', `${branch.name} is protected`, { branch_name: branch.name });
         const intoRef: CatalogRef = { type: 'BRANCH', name: branch.name, hash: branch.hash };
         const sourceRef = await atRef(context, source, async (ref) => ref);
         const subject = bodyString(request, 'commit_message');
@@ -90,11 +91,8 @@ export function commitRoutes(context: FakeContext): Route[] {
         } catch (error) {
           const mapped = toRestError(error);
           if (mapped.type === 'MERGE_CONFLICT') {
-            throw new RestError(409, 'MERGE_CONFLICT', mapped.message, {
-              ...mapped.context,
-              source_ref: sourceRef,
-              destination_ref: intoRef,
-            });
+            // Bauplan's conflict names the two refs only, not the tables.
+            throw new RestError(409, 'MERGE_CONFLICT', mapped.message, { source_ref: sourceRef, destination_ref: intoRef });
           }
           if (mapped.type === 'BRANCH_HEAD_CHANGED') {
             const head = await catalogRefOf(lakehouse, into);

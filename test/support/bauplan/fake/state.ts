@@ -26,6 +26,8 @@ export interface FakeContext {
   readonly username: string;
   readonly apiKey: string;
   readonly pageSize: number;
+  /** An admin's key may write to `main`; others only to their own `<username>.` branches. */
+  readonly admin: boolean;
   /** A local folder the backing store may import from. */
   readonly inbox: string;
   /** The S3 API the sources live in (moto in tests). */
@@ -61,9 +63,9 @@ export async function findTag(lakehouse: Lakehouse, name: string): Promise<{ nam
   return found === undefined ? undefined : { name: found.name, hash: found.commit };
 }
 
-/** Non-admin users may write to their own `<username>.` branches; the fake also lets them write to main. */
+/** Every user may write to their own `<username>.` branches; only an admin to the protected `main`. */
 export function canWrite(context: FakeContext, branch: string): boolean {
-  return branch === 'main' || branch.startsWith(`${context.username}.`);
+  return (branch === 'main' && context.admin) || branch.startsWith(`${context.username}.`);
 }
 
 /** Pending tables visible at a ref spec: only at a branch's head, never at a pinned commit. */

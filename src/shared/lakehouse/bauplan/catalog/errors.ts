@@ -121,7 +121,7 @@ function forbiddenMessage(type: string, where: string, remoteText: string): stri
     return `Bauplan forbids ${where}: only admins may create branches without the \`username.\` prefix (name it \`<username>.<branch>\`)${remoteText}`;
   }
   if (type === 'MERGE_FORBIDDEN') {
-    return `Bauplan forbids ${where}: the target branch (main) is protected and needs an admin to merge into it${remoteText}`;
+    return `Bauplan forbids ${where}: the target branch is protected and needs an admin's key to merge into it (or set FLOODGATE_TARGET_BRANCH to a branch of yours)${remoteText}`;
   }
   return `Bauplan forbids ${where} (${type})${remoteText}`;
 }
