@@ -57,7 +57,12 @@ export class JobClient {
   constructor(options: JobClientOptions) {
     const Client = makeGenericClientConstructor(commanderService(), 'V2CommanderService');
     const channel = options.tls ? credentials.createSsl() : credentials.createInsecure();
-    this.#stub = new Client(options.target, channel) as unknown as CommanderStub;
+    // Keepalive pings find a connection that died under a quiet log stream (then watch falls back to
+    // polling). Every 5 min: gRPC servers commonly refuse pings more frequent than that.
+    this.#stub = new Client(options.target, channel, {
+      'grpc.keepalive_time_ms': 300_000,
+      'grpc.keepalive_timeout_ms': 20_000,
+    }) as unknown as CommanderStub;
     this.#apiKey = options.apiKey;
     this.#moduleVersion = options.moduleVersion ?? '';
     this.#deadlineMs = options.deadlineMs ?? 60_000;
@@ -147,9 +152,12 @@ export class JobClient {
       return result;
     } catch (error) {
       if (!stop.signal.aborted) throw error;
-      await this.cancel(jobId).catch(() => undefined);
+      const cancelled = await this.cancel(jobId).then(
+        () => 'cancelled it',
+        (error: unknown) => `could not cancel it (${error instanceof Error ? error.message : String(error)})`,
+      );
       if (timedOut) {
-        throw jobFailed(jobId, 'watched', { kind: 'timeout', message: `no outcome within ${timeoutMs} ms; cancelled it`, retryable: true });
+        throw jobFailed(jobId, 'watched', { kind: 'timeout', message: `no outcome within ${timeoutMs} ms; ${cancelled}`, retryable: true });
       }
       throw signal?.reason;
     } finally {
