@@ -30,6 +30,18 @@ async function realRoots(roots: readonly string[]): Promise<string[]> {
   );
 }
 
+/**
+ * Whether a file a folder or glob listing found is hidden below `base`: a name on its way there
+ * starts with `_` or `.`, as the files data tools write next to their output do (Spark's
+ * `_SUCCESS`, `_committed_*`, `_temporary/`).
+ */
+function hiddenBelow(base: string, file: string): boolean {
+  return path
+    .relative(base, file)
+    .split(path.sep)
+    .some((name) => name.startsWith('_') || name.startsWith('.'));
+}
+
 function sourceFile(uri: string, real: string, stat: { size: number; mtimeMs: number }): SourceFile {
   return { uri, localPath: real, size: stat.size, version: String(Math.trunc(stat.mtimeMs)) };
 }
@@ -54,6 +66,8 @@ export async function listLocalFiles(source: string, roots: readonly string[], c
   let matches: string[];
   if (hasGlob(absolute)) {
     matches = await glob(absolute.replaceAll('\\', '/'), { absolute: true, onlyFiles: true, dot: false, expandDirectories: false });
+    const base = path.dirname(absolute.slice(0, absolute.search(/[*?[\]{}]/)) + 'x');
+    matches = matches.filter((file) => !hiddenBelow(base, file));
   } else {
     // One file (the common case): its stat (which follows symlinks) and its real path at once.
     const [stat, real] = await Promise.all([fs.stat(absolute).catch(() => undefined), fs.realpath(absolute).catch(() => undefined)]);
@@ -64,7 +78,7 @@ export async function listLocalFiles(source: string, roots: readonly string[], c
       }
       return [sourceFile(absolute, real, stat)];
     }
-    matches = await glob('**/*', { cwd: absolute, absolute: true, onlyFiles: true, dot: false });
+    matches = (await glob('**/*', { cwd: absolute, absolute: true, onlyFiles: true, dot: false })).filter((file) => !hiddenBelow(absolute, file));
   }
   if (matches.length === 0) throw new SourceNotFoundError(source);
 
@@ -80,5 +94,8 @@ export async function listLocalFiles(source: string, roots: readonly string[], c
       return sourceFile(file, real, stat);
     }),
   );
-  return files;
+  // A symlink and its target (or two links to one file) are one file: loading it twice would double its rows.
+  const unique = new Map<string, SourceFile>();
+  for (const file of files) if (!unique.has(file.localPath)) unique.set(file.localPath, file);
+  return [...unique.values()];
 }

@@ -123,11 +123,27 @@ export function toArrowTable(result: ColumnarResult): Table {
   return new Table(columns);
 }
 
+/**
+ * The number a numeric text (a 64-bit integer or a decimal) stands for, when a JavaScript number
+ * holds it exactly; undefined otherwise (the text is kept, so no digit is lost).
+ */
+function exactNumber(text: string): number | undefined {
+  const value = Number(text);
+  if (!Number.isFinite(value)) return undefined;
+  if (/^-?\d+$/.test(text)) return Number.isSafeInteger(value) ? value : undefined;
+  const decimal = /^(-?)(\d+)(?:\.(\d*?))?0*$/.exec(text);
+  if (decimal === null) return value;
+  const [, sign = '', whole = '', fraction = ''] = decimal;
+  const canonical = `${sign}${whole.replace(/^0+(?=\d)/, '')}${fraction === '' ? '' : `.${fraction}`}`;
+  return String(value) === canonical || (value === 0 && /^-?0$/.test(canonical)) ? value : undefined;
+}
+
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
 
 /**
- * The result as plain JSON-safe rows: numbers stay numbers (64-bit integers outside the
- * safe range become strings), dates and timestamps are ISO-like strings.
+ * The result as plain JSON-safe rows: numbers stay numbers (64-bit integers outside the safe
+ * range, and decimals a double cannot hold exactly, become strings), dates and timestamps are
+ * ISO-like strings.
  */
 export function toRows(result: ColumnarResult): Record<string, unknown>[] {
   const json = result.json;
@@ -139,9 +155,7 @@ export function toRows(result: ColumnarResult): Record<string, unknown>[] {
     result.names.forEach((name, column) => {
       const value = json[column]?.[row] ?? null;
       if (numeric[column] === true && typeof value === 'string') {
-        const asNumber = Number(value);
-        const exact = Number.isSafeInteger(asNumber) || !/^-?\d+$/.test(value);
-        record[name] = exact && Number.isFinite(asNumber) ? asNumber : value;
+        record[name] = exactNumber(value) ?? value;
       } else {
         record[name] = value;
       }

@@ -37,6 +37,31 @@ function castTo(name: string, type: IcebergPrimitiveType): string {
 }
 
 /**
+ * For a CSV source appended to a table: the table's DuckDB type for each column whose guessed
+ * type the table could not take (an empty file's text columns, digits in a text column, a bad
+ * value among numbers). Read with those types, the values convert or fail naming the line and
+ * value. Under `evolve`, a column the table can widen to the guess keeps its guess.
+ */
+export function csvTypeOverrides(source: readonly SourceColumn[], existing: readonly IcebergField[], policy: SchemaPolicy): Record<string, string> {
+  const guessed = new Map(source.map((c) => [c.name, c.duckType] as const));
+  const overrides: Record<string, string> = {};
+  for (const field of existing) {
+    const duckType = guessed.get(field.name);
+    if (duckType === undefined) continue;
+    let sourceType: IcebergPrimitiveType | undefined;
+    try {
+      sourceType = icebergTypeOf(field.name, duckType);
+    } catch {
+      sourceType = undefined;
+    }
+    if (sourceType === field.type || (sourceType !== undefined && canPromote(sourceType, field.type))) continue;
+    if (sourceType !== undefined && policy === 'evolve' && canPromote(field.type, sourceType)) continue;
+    overrides[field.name] = duckTypeOf(field.type);
+  }
+  return overrides;
+}
+
+/**
  * Decides the table schema an import produces and how to cast the source into it.
  * evolve: new source columns are added as optional columns; int→long style promotions widen
  * the table. freeze: any difference is a SchemaMismatchError naming the columns.
@@ -63,6 +88,9 @@ export function planSchema(input: {
 
   const existing = new Map(input.existing.map((f) => [f.name, f] as const));
   const added = input.source.filter((c) => !existing.has(c.name)).map((c) => c.name);
+  const folded = new Map(input.existing.map((f) => [f.name.toLowerCase(), f.name] as const));
+  const caseTwins = added.filter((name) => folded.has(name.toLowerCase())).map((name) => `${name} (the table has ${folded.get(name.toLowerCase()) ?? ''})`);
+  if (caseTwins.length > 0) throw new SchemaMismatchError(input.table, caseTwins, 'source columns that differ from table columns only in case, which SQL cannot tell apart');
   const missing = input.existing.filter((f) => !sourceTypes.has(f.name));
   const incompatible: string[] = [];
   const promoted: string[] = [];

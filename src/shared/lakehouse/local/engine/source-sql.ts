@@ -6,8 +6,17 @@ import { InvalidNameError, SourceUnreadableError } from '../../errors.js';
 import type { SourceColumn } from './schema-plan.js';
 import { quoteString } from './types.js';
 
-/** A DuckDB table expression reading every file of a source, columns matched by name. */
-export function sourceRelation(format: SourceFormat, paths: readonly string[], jsonColumns?: Readonly<Record<string, string>>): string {
+/**
+ * A DuckDB table expression reading every file of a source, columns matched by name.
+ * `jsonColumns`: every column of a JSON-lines source, typed. `csvTypes`: the types of some CSV
+ * columns (each must be in some file), instead of types guessed from the values.
+ */
+export function sourceRelation(
+  format: SourceFormat,
+  paths: readonly string[],
+  jsonColumns?: Readonly<Record<string, string>>,
+  csvTypes?: Readonly<Record<string, string>>,
+): string {
   const list = `[${paths.map(quoteString).join(', ')}]`;
   if (format === 'jsonl' && jsonColumns !== undefined) {
     // Declared types: nothing is guessed from the values (a string that looks like a date stays a string).
@@ -17,17 +26,31 @@ export function sourceRelation(format: SourceFormat, paths: readonly string[], j
   switch (format) {
     case 'parquet':
       return `read_parquet(${list}, union_by_name = true)`;
-    case 'csv':
-      return `read_csv(${list}, union_by_name = true, header = true)`;
+    case 'csv': {
+      const types = Object.entries(csvTypes ?? {}).map(([name, type]) => `${quoteString(name)}: ${quoteString(type)}`);
+      return `read_csv(${list}, union_by_name = true, header = true${types.length === 0 ? '' : `, types = {${types.join(', ')}}`})`;
+    }
     case 'jsonl':
-      return `read_json(${list}, format = 'auto', union_by_name = true)`;
+      // Columns come from every record (sample_size -1): a key that first appears deep in a file
+      // would otherwise be dropped without a word.
+      return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
   }
 }
 
-/** The first line of a DuckDB error, without its query excerpt. */
+/**
+ * A DuckDB error's first paragraph on one line, without the query excerpt and reader settings
+ * that follow it: for a CSV value that does not convert, the line number, the line and which
+ * column failed to convert what.
+ */
 export function duckMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
+  const [paragraph = message] = message.split(/\n\s*\n/);
+  const text = paragraph
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join('; ');
+  return text.length > 600 ? `${text.slice(0, 600)}…` : text;
 }
 
 export async function describeSource(
@@ -87,13 +110,15 @@ export async function refuseRenamedColumns(
 }
 
 /**
- * DuckDB reads an empty CSV file as one made-up column `column0`; importing that would create a
- * table of nothing. Only that shape is checked against the files' sizes.
+ * DuckDB reads an empty (0-byte) CSV file as one made-up column `column0`, and an empty JSON-lines
+ * file as a column `json`: importing either would add a column of nothing. Such a file is refused.
  */
-export async function refuseEmptyCsv(format: SourceFormat, paths: readonly string[], columns: readonly SourceColumn[], label: string): Promise<void> {
-  if (format !== 'csv' || columns.length !== 1 || columns[0]?.name !== 'column0') return;
+export async function refuseEmptyFiles(format: SourceFormat, paths: readonly string[], label: string): Promise<void> {
+  if (format === 'parquet') return;
   for (const file of paths) {
     const { size } = await fs.stat(file);
-    if (size === 0) throw new SourceUnreadableError(label, `${path.basename(file)} is empty: a CSV file needs at least a header line`);
+    if (size > 0) continue;
+    const needs = format === 'csv' ? 'a CSV file needs at least a header line' : 'a JSON-lines file needs at least one record';
+    throw new SourceUnreadableError(label, `${path.basename(file)} is empty: ${needs}`);
   }
 }

@@ -6,8 +6,8 @@ import type { SchemaPolicy, SourceFormat } from '../../lakehouse.js';
 import { SourceUnreadableError } from '../../errors.js';
 import type { SourceFile } from '../../../sources/index.js';
 import type { Duck } from './duck.js';
-import { planSchema, type SchemaPlan } from './schema-plan.js';
-import { describeSource, duckMessage, refuseEmptyCsv, refuseRenamedColumns, sourceRelation } from './source-sql.js';
+import { csvTypeOverrides, planSchema, type SchemaPlan } from './schema-plan.js';
+import { describeSource, duckMessage, refuseEmptyFiles, refuseRenamedColumns, sourceRelation } from './source-sql.js';
 import { columnStats } from './stats.js';
 import { quoteString } from './types.js';
 
@@ -39,14 +39,21 @@ export interface WrittenData {
  */
 export async function writeDataFiles(input: WriteDataInput): Promise<WrittenData> {
   const { from } = input;
-  const relation = 'select' in from ? `(${from.select})` : sourceRelation(from.format, from.files.map((f) => f.localPath), input.jsonColumns);
+  let relation = 'select' in from ? `(${from.select})` : sourceRelation(from.format, from.files.map((f) => f.localPath), input.jsonColumns);
   const label = 'select' in from ? from.label : from.files.length === 1 ? (from.files[0]?.uri ?? '') : `${from.files.length} files`;
   return input.duck.withConnection(async (connection) => {
-    const columns = await describeSource(connection, relation, label);
+    if (!('select' in from)) await refuseEmptyFiles(from.format, from.files.map((f) => f.localPath), label);
+    let columns = await describeSource(connection, relation, label);
     if (!('select' in from)) {
       const paths = from.files.map((f) => f.localPath);
-      await refuseEmptyCsv(from.format, paths, columns, label);
       await refuseRenamedColumns(connection, from.format, paths, columns);
+      if (from.format === 'csv' && input.existing !== undefined) {
+        const overrides = csvTypeOverrides(columns, input.existing.fields, input.policy);
+        if (Object.keys(overrides).length > 0) {
+          relation = sourceRelation('csv', paths, undefined, overrides);
+          columns = await describeSource(connection, relation, label);
+        }
+      }
     }
     const plan = planSchema({
       table: input.table,
