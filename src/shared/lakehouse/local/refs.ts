@@ -28,6 +28,16 @@ export async function resolveRef(catalog: Catalog, spec: string, options: { read
       throw new HistoryExpiredError(spec, commit.createdAt, expiredBefore);
     }
   }
+  // `name@commit` names a commit of that ref's history; another one would read, branch from or
+  // merge something the name does not hold.
+  if (ref !== undefined && parsed.commit !== undefined && commit.id !== ref.commitId) {
+    const head = await catalog.getCommit(ref.commitId);
+    if (head === undefined || !(await catalog.isAncestor(commit, head))) {
+      throw new FloodgateError('REF_NOT_FOUND', `commit ${commit.id.slice(0, 12)} is not in the history of ${ref.kind} ${JSON.stringify(ref.name)} (use @${commit.id.slice(0, 12)} to read it without a name)`, {
+        details: { ref: spec },
+      });
+    }
+  }
   return { label: spec, commit, ...(ref === undefined ? {} : { ref }) };
 }
 

@@ -1,6 +1,6 @@
 import { InvalidInputError, RefExistsError, RefNotFoundError, RefProtectedError } from '../../errors.js';
 import { commitToBranch } from './commit.js';
-import { ancestors } from './history.js';
+import { ancestors, isAncestor } from './history.js';
 import { mergeInto } from './merge.js';
 import { isRefHead, raiseExpiredBefore, readExpiredBefore, retainedVersions } from './retention.js';
 import { MIRRORED_BRANCH } from './mirror.js';
@@ -111,6 +111,11 @@ export class SqlRefCatalog implements Catalog {
 
   async markExpiredBefore(cutoff: string): Promise<void> {
     await raiseExpiredBefore(this.#port, cutoff);
+  }
+
+  /** Whether `ancestor` is `descendant` or one of its ancestors. */
+  async isAncestor(ancestor: CommitRecord, descendant: CommitRecord): Promise<boolean> {
+    return isAncestor(this.#port, ancestor, descendant);
   }
 
   async isRefHead(commitId: string): Promise<boolean> {

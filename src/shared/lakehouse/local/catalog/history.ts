@@ -77,3 +77,25 @@ export async function ancestors(db: SqlExecutor, start: CommitNode, limit: numbe
   }
   return out;
 }
+
+/**
+ * Whether `ancestor` is `descendant` or in its history, in one query: a recursive walk down from
+ * `descendant` that never goes below `ancestor`'s generation.
+ */
+export async function isAncestor(db: SqlExecutor, ancestor: CommitNode, descendant: CommitNode): Promise<boolean> {
+  if (ancestor.id === descendant.id) return true;
+  if (ancestor.generation >= descendant.generation) return false;
+  const rows = await db.query<{ found: number }>(
+    `WITH RECURSIVE walk(id) AS (
+       SELECT id FROM fg_commits WHERE id = ?
+       UNION
+       SELECT p.parent_id FROM fg_commit_parents p
+         JOIN walk w ON p.commit_id = w.id
+         JOIN fg_commits c ON c.id = p.parent_id
+        WHERE c.generation >= ?
+     )
+     SELECT 1 AS found FROM walk WHERE id = ? LIMIT 1`,
+    [descendant.id, ancestor.generation, ancestor.id],
+  );
+  return rows.length > 0;
+}

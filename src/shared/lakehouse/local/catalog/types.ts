@@ -109,6 +109,8 @@ export interface Catalog {
   expiredBefore(): Promise<string | undefined>;
   /** Moves the expiry mark forward (never back). */
   markExpiredBefore(cutoff: string): Promise<void>;
+  /** Whether `ancestor` is `descendant` or one of its ancestors. */
+  isAncestor(ancestor: CommitRecord, descendant: CommitRecord): Promise<boolean>;
   /** True when some branch or tag points at the commit. */
   isRefHead(commitId: string): Promise<boolean>;
 
