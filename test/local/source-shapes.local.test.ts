@@ -90,4 +90,17 @@ describe('source shapes', () => {
     );
     expect(rows).toEqual([{ big: '12345678901234567890.123456789012345678', small: 1.1, negative: -0.5, whole: '123456789012345678' }]);
   });
+
+  it('a file whose name holds glob characters loads alone, not the files its name would match', async () => {
+    backend = await openLocal();
+    const folder = file('odd-names');
+    await fs.mkdir(folder);
+    await fs.writeFile(path.join(folder, '*.csv'), 'v\nstar\n');
+    await fs.writeFile(path.join(folder, 'b[1].csv'), 'v\nbracket\n');
+    await fs.writeFile(path.join(folder, 'b1.csv'), 'v\nplain\n');
+    await fs.writeFile(path.join(folder, '.hidden.csv'), 'v\nhidden\n');
+    await backend.lakehouse.importData({ table: 'qa.odd', source: path.join(folder, '*.csv'), branch: 'main' });
+    await backend.lakehouse.importData({ table: 'qa.odd', source: path.join(folder, 'b[[]1].csv'), branch: 'main' });
+    expect((await backend.lakehouse.queryRows('SELECT v FROM qa.odd ORDER BY v')).map((r) => r['v'])).toEqual(['bracket', 'bracket', 'plain', 'star']);
+  });
 });

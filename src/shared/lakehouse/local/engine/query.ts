@@ -4,7 +4,7 @@ import { QueryFailedError, QueryNotAllowedError } from '../../errors.js';
 import type { Duck } from './duck.js';
 import { readColumns, type ColumnarResult } from './results.js';
 import { duckMessage } from './source-sql.js';
-import { duckTypeOf, quoteIdent, quoteString } from './types.js';
+import { duckTypeOf, quoteFileList, quoteIdent, quoteString } from './types.js';
 
 /** One table version a query reads: its live data files and current schema. */
 export interface BoundTable {
@@ -149,7 +149,7 @@ export async function assertSingleSelect(connection: DuckDBConnection, sql: stri
  */
 export function tableScanSql(table: Pick<BoundTable, 'files' | 'fields' | 'singleSchema'>): string | undefined {
   if (table.files.length === 0) return undefined;
-  const files = `[${table.files.map(quoteString).join(', ')}]`;
+  const files = quoteFileList(table.files);
   if (table.singleSchema) {
     // A plain scan, which DuckDB splits across threads.
     const casts = table.fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${duckTypeOf(f.type)}) AS ${quoteIdent(f.name)}`);

@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SourceFormat } from '../../lakehouse.js';
 import { InvalidNameError, SourceUnreadableError } from '../../errors.js';
 import type { SourceColumn } from './schema-plan.js';
-import { quoteString } from './types.js';
+import { quoteFileList, quoteString } from './types.js';
 
 /**
  * A DuckDB table expression reading every file of a source, columns matched by name.
@@ -17,7 +17,7 @@ export function sourceRelation(
   jsonColumns?: Readonly<Record<string, string>>,
   csvTypes?: Readonly<Record<string, string>>,
 ): string {
-  const list = `[${paths.map(quoteString).join(', ')}]`;
+  const list = quoteFileList(paths);
   if (format === 'jsonl' && jsonColumns !== undefined) {
     // Declared types: nothing is guessed from the values (a string that looks like a date stays a string).
     const columns = Object.entries(jsonColumns).map(([name, type]) => `${quoteString(name)}: ${quoteString(type)}`);
@@ -68,7 +68,7 @@ export async function describeSource(
 
 /** The column names as written in the files, where DuckDB can list them; undefined for JSON. */
 async function namesAsWritten(connection: DuckDBConnection, format: SourceFormat, paths: readonly string[]): Promise<Set<string> | undefined> {
-  const list = `[${paths.map(quoteString).join(', ')}]`;
+  const list = quoteFileList(paths);
   let sql: string;
   if (format === 'parquet') sql = `SELECT name FROM parquet_schema(${list})`;
   else if (format === 'csv') sql = `SELECT * FROM read_csv(${list}, header = false, all_varchar = true, union_by_name = false) LIMIT 1`;

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { encodeBound, type DataFileInput, type IcebergField, type IcebergPrimitiveType } from '../iceberg/index.js';
-import { quoteString } from './types.js';
+import { quoteFileList, quoteString } from './types.js';
 
 /** Longest string bound kept in manifests (PyIceberg's default truncate(16)). */
 const STRING_BOUND_LENGTH = 16;
@@ -74,7 +74,7 @@ export async function columnStats(
   files: readonly string[],
   fields: readonly IcebergField[],
 ): Promise<DataFileInput[]> {
-  const list = `[${files.map(quoteString).join(', ')}]`;
+  const list = quoteFileList(files);
   const selects = fields.map((field) => {
     const lower = boundSql(field.type, 'min', 'stats_min_value') ?? 'NULL';
     const upper = boundSql(field.type, 'max', 'stats_max_value') ?? 'NULL';

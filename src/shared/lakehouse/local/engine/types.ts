@@ -81,3 +81,12 @@ export function quoteIdent(name: string): string {
 export function quoteString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+/**
+ * A DuckDB list of exactly these files. DuckDB expands `*`, `?` and `[...]` in file names, so a
+ * file literally named `*.csv` would also load every other CSV beside it (hidden ones included,
+ * none of them listed or fingerprinted): each such character is escaped as a one-character class.
+ */
+export function quoteFileList(paths: readonly string[]): string {
+  return `[${paths.map((file) => quoteString(file.replace(/[*?[]/g, (c) => `[${c}]`))).join(', ')}]`;
+}
