@@ -269,8 +269,10 @@ for (const harness of selectedBackends(process.env['BACKENDS'])) {
         for (const sql of refused) {
           await expect(lake.queryRows(sql), sql).rejects.toMatchObject({ code: expect.stringMatching(/^QUERY_(NOT_ALLOWED|FAILED)$/) });
         }
-        await expect(lake.queryRows("SELECT * FROM read_csv('/etc/passwd')")).rejects.toMatchObject({ code: 'QUERY_FAILED' });
-        await expect(lake.queryRows(`SELECT * FROM read_parquet('${file('a.parquet')}')`)).rejects.toMatchObject({ code: 'QUERY_FAILED' });
+        const fileReads = ["SELECT * FROM read_csv('/etc/passwd')", `SELECT * FROM read_parquet('${file('a.parquet')}')`];
+        for (const sql of fileReads) {
+          await expect(lake.queryRows(sql), sql).rejects.toMatchObject({ code: expect.stringMatching(/^QUERY_(NOT_ALLOWED|FAILED)$/) });
+        }
         await expect(lake.queryRows('SELECT * FROM taxi.nope')).rejects.toMatchObject({ code: 'TABLE_NOT_FOUND' });
         expect((await lake.getRef('main')).commit).toBe(before.commit);
         expect(await count('taxi.trips', 'main')).toBe(10);

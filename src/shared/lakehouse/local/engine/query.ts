@@ -130,6 +130,50 @@ export function referencedTables(parsed: ParsedStatement): Array<{ namespace: st
   return [...found.values()];
 }
 
+/** Table functions a query may call: they make rows from their arguments and read nothing. */
+const PURE_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
+
+/**
+ * Refuses a statement that could read anything but lakehouse tables at its ref: a table function
+ * that reads files or database state (`read_parquet`, `glob`, `duckdb_settings`, ...), a
+ * catalog-qualified name (another commit's views), or a one-part name that is not one of the
+ * statement's CTEs (DuckDB would read a file of that name).
+ */
+export function refuseOutsideReads(parsed: ParsedStatement): void {
+  const ctes = new Set<string>();
+  const references: Array<Record<string, unknown>> = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    const cteMap = record['cte_map'] as { map?: Array<{ key?: unknown }> } | undefined;
+    for (const entry of cteMap?.map ?? []) if (typeof entry.key === 'string') ctes.add(entry.key.toLowerCase());
+    if (record['type'] === 'BASE_TABLE' || record['type'] === 'TABLE_FUNCTION') references.push(record);
+    for (const value of Object.values(record)) visit(value);
+  };
+  visit(parsed.statements);
+  for (const reference of references) {
+    if (reference['type'] === 'TABLE_FUNCTION') {
+      const fn = reference['function'] as { function_name?: unknown } | undefined;
+      const name = String(fn?.function_name ?? '').toLowerCase();
+      if (!PURE_TABLE_FUNCTIONS.has(name)) {
+        throw new QueryNotAllowedError(`table function ${name}() is not allowed: a query reads lakehouse tables (namespace.table) only`);
+      }
+      continue;
+    }
+    const catalog = String(reference['catalog_name'] ?? '');
+    const schema = String(reference['schema_name'] ?? '');
+    const table = String(reference['table_name'] ?? '');
+    if (catalog !== '') throw new QueryNotAllowedError(`${catalog}.${schema}.${table} is not allowed: name a table as namespace.table`);
+    if (schema === '' && !ctes.has(table.toLowerCase())) {
+      throw new QueryNotAllowedError(`${JSON.stringify(table)} is not a table: name a table as namespace.table`);
+    }
+  }
+}
+
 /** Refuses anything but exactly one SELECT, by DuckDB's own parser and without running it; returns its tree. */
 export async function assertSingleSelect(connection: DuckDBConnection, sql: string): Promise<ParsedStatement> {
   let statements: number;
@@ -183,7 +227,9 @@ export async function runReadOnlyQuery(
   signal?: AbortSignal,
 ): Promise<ColumnarResult> {
   return duck.withConnection(async (connection) => {
-    const names = referencedTables(await assertSingleSelect(connection, sql));
+    const parsed = await assertSingleSelect(connection, sql);
+    refuseOutsideReads(parsed);
+    const names = referencedTables(parsed);
     const { commit, tables } = await bind(names);
 
     let views = viewCaches.get(duck);
