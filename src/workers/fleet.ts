@@ -11,8 +11,7 @@ import { connectRedis } from '../shared/redis/connection.js';
 import { redisKeys } from '../shared/redis/keys.js';
 import { createProcessors, type FleetDeps } from './processors/index.js';
 import { janitorDidWork, runJanitor, runJanitorOnce, type JanitorOptions, type JanitorReport } from './janitor.js';
-import { throttled } from '../shared/observability/throttle.js';
-import { createQueues, startWorkers, stageQueues, type FleetQueues, type RunningWorkers } from './runtime.js';
+import { createQueues, logConnectionErrors, startWorkers, stageQueues, type FleetQueues, type RunningWorkers } from './runtime.js';
 
 export interface FleetOptions {
   readonly config: Config;
@@ -41,16 +40,10 @@ export interface Fleet {
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const { config } = options;
   const redis = connectRedis(options.redisUrl, 'worker');
-  // While Redis is away ioredis and every queue report each reconnect attempt; without a listener
-  // each is a stack trace on stderr. One log line per 30 s instead.
-  const connectionError = throttled(30_000, (error: Error, dropped) =>
-    (options.logger ?? noopLogger).error({ err: error.message, ...(dropped > 0 ? { similarErrorsNotLogged: dropped } : {}) }, 'Redis connection error'),
-  );
-  redis.on('error', connectionError);
   const connection = redis as unknown as ConnectionOptions;
   const keys = redisKeys(config.fleet.prefix);
   const queues = createQueues(connection, config.fleet);
-  for (const queue of Object.values(queues)) queue.on('error', connectionError);
+  logConnectionErrors(options.logger ?? noopLogger, [redis, ...Object.values(queues)]);
   const contracts =
     options.contracts ?? (config.fleet.contractsFile === undefined ? { tables: {} } : await loadContracts(config.fleet.contractsFile));
   const ledger = new Ledger(redis, keys, { retentionSeconds: config.fleet.retentionSeconds });

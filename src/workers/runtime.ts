@@ -21,6 +21,18 @@ export function createQueues(connection: ConnectionOptions, config: FleetConfig)
   return { write: make('write'), audit: make('audit'), publish: make('publish') };
 }
 
+/**
+ * Logs the connection errors of Redis clients and queues: one line per 30 s with the message
+ * only. Without a listener each reconnect attempt is a raw dump on stderr, which for a wrong
+ * password includes the AUTH command and the password.
+ */
+export function logConnectionErrors(logger: Logger, emitters: ReadonlyArray<{ on(event: 'error', listener: (error: Error) => void): unknown }>): void {
+  const report = throttled(ERROR_LOG_EVERY_MS, (error: Error, dropped) =>
+    logger.error({ err: error.message, ...(dropped > 0 ? { similarErrorsNotLogged: dropped } : {}) }, 'Redis connection error'),
+  );
+  for (const emitter of emitters) emitter.on('error', report);
+}
+
 /** The queues as the processors see them. */
 export function stageQueues(queues: FleetQueues): Readonly<Record<Stage, StageQueue>> {
   return queues as unknown as Readonly<Record<Stage, StageQueue>>;

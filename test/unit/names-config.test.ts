@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseByteSize } from '../../src/shared/config/index.js';
+import { redactRedisUrl } from '../../src/shared/redis/connection.js';
 import { parseRefSpec, parseTableName, validateRefName } from '../../src/shared/lakehouse/names.js';
 import { planSchema } from '../../src/shared/lakehouse/local/engine/schema-plan.js';
 
@@ -67,6 +68,14 @@ describe('config', () => {
     expect(() => loadConfig({ FLOODGATE_API_TOKEN: 'has space in token 1234' })).toThrow(/FLOODGATE_API_TOKEN: use printable ASCII without spaces/);
     expect(loadConfig({ FLOODGATE_API_TOKEN: 'qa-token-0123456789abcdef' }).api.token).toBe('qa-token-0123456789abcdef');
     expect(() => loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: 'a week' })).toThrow(/FLOODGATE_SNAPSHOT_RETENTION: not a duration: "a week" \(use e\.g\. 30m, 24h, 7d, 1d12h\), or off/);
+    const prefectWithPassword = { PREFECT_API_URL: 'http://prefect:pf-s3cret@127.0.0.1:4200/api' };
+    expect(() => loadConfig(prefectWithPassword)).toThrow(/PREFECT_API_URL: must not carry credentials .*PREFECT_API_AUTH_STRING/);
+    expect(() => loadConfig(prefectWithPassword)).not.toThrow(/pf-s3cret/);
+  });
+
+  it('keeps Redis passwords out of the URLs it logs, in the user info or a parameter', () => {
+    expect(redactRedisUrl('redis://user:pw-s3cret@redis:6379/0')).toBe('redis://user:***@redis:6379/0');
+    expect(redactRedisUrl('redis://redis:6379/?password=pw-s3cret&db=1')).toBe('redis://redis:6379/?password=***&db=1');
   });
 });
 

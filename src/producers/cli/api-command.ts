@@ -4,7 +4,7 @@ import type { ConnectionOptions } from 'bullmq';
 import { registerQueueDepth } from '../../shared/observability/metrics/index.js';
 import { createObservability, prettyLogs } from '../../shared/observability/wiring.js';
 import { connectRedis } from '../../shared/redis/connection.js';
-import { createQueues } from '../../workers/runtime.js';
+import { createQueues, logConnectionErrors } from '../../workers/runtime.js';
 import { startApi } from '../api/index.js';
 import { contextOf } from './context.js';
 import { requireRedisUrl } from './fleet-context.js';
@@ -25,6 +25,7 @@ export function apiCommand(): Command {
       // Queue depth is exported here only, so worker replicas do not multiply it.
       const depthRedis = connectRedis(requireRedisUrl(config), 'worker');
       const queues = createQueues(depthRedis as unknown as ConnectionOptions, config.fleet);
+      logConnectionErrors(logger, [depthRedis, ...Object.values(queues)]);
       registerQueueDepth(observability.registry, queues);
       const api = await startApi({
         config,

@@ -97,7 +97,10 @@ const envSchema = z.object({
   FLOODGATE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   FLOODGATE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   FLOODGATE_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-  PREFECT_API_URL: z.url().optional(),
+  PREFECT_API_URL: z
+    .url()
+    .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url), 'must not carry credentials (user:password@): set PREFECT_API_AUTH_STRING or PREFECT_API_KEY instead')
+    .optional(),
   PREFECT_API_KEY: z.string().min(1).optional(),
   PREFECT_API_AUTH_STRING: z.string().regex(/^[^:]+:.+$/, 'expected user:password').optional(),
   FLOODGATE_API_HOST: z.string().min(1).default('127.0.0.1'),

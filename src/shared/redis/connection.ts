@@ -14,11 +14,12 @@ export function connectRedis(url: string, role: 'worker' | 'producer'): Redis {
   return new Redis(url, { lazyConnect: false, ...options });
 }
 
-/** The URL without its password, for logs. */
+/** The URL without its password (in the user info or a `password` parameter), for logs. */
 export function redactRedisUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
     return parsed.toString();
   } catch {
     return 'redis://(unparseable)';
