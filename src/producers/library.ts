@@ -16,6 +16,7 @@ import { Ledger, TERMINAL_STATUSES, type ListRunsOptions, type RunRecord, type R
 import { RunFlow } from '../shared/runs/index.js';
 import { noopEvents, type EventSink } from '../shared/observability/ports.js';
 import { connectRedis } from '../shared/redis/connection.js';
+import { isConnectionError, redisUnavailable } from '../shared/redis/errors.js';
 import { redisKeys } from '../shared/redis/keys.js';
 import { absoluteSource, createS3ObjectStore, fingerprintOf, listSource, type ObjectStore } from '../shared/sources/index.js';
 
@@ -74,7 +75,7 @@ export class FloodgateProducer {
     this.options = options;
     this.ownsRedis = typeof options.connection === 'string';
     this.redis = typeof options.connection === 'string' ? connectRedis(options.connection, 'producer') : options.connection;
-    // An owned connection's trouble surfaces on each call (CATALOG_UNAVAILABLE); ioredis would also print every failed reconnect.
+    // An owned connection's trouble surfaces on each call (REDIS_UNAVAILABLE); ioredis would also print every failed reconnect.
     if (this.ownsRedis) this.redis.on('error', () => undefined);
     const prefix = options.prefix ?? '{floodgate}';
     const keys = redisKeys(prefix);
@@ -97,7 +98,7 @@ export class FloodgateProducer {
   private ready(): Promise<void> {
     this.connected ??= new Promise<void>((resolve, reject) => {
       if (this.redis.status === 'ready') return resolve();
-      const timer = setTimeout(() => reject(new FloodgateError('CATALOG_UNAVAILABLE', 'cannot reach Redis within 10 s', { retryable: true })), 10_000);
+      const timer = setTimeout(() => reject(new FloodgateError('REDIS_UNAVAILABLE', 'cannot reach Redis within 10 s', { retryable: true })), 10_000);
       this.redis.once('ready', () => {
         clearTimeout(timer);
         resolve();
@@ -160,7 +161,16 @@ export class FloodgateProducer {
     let lastStatus: string | undefined;
     await this.ready();
     for (;;) {
-      const run = await this.ledger.get(runId);
+      let run: RunRecord | undefined;
+      try {
+        run = await this.ledger.get(runId);
+      } catch (error) {
+        // A Redis blip (a restart, a failover) does not end the wait: the run goes on meanwhile.
+        if (!isConnectionError(error)) throw error;
+        if (Date.now() > deadline) throw redisUnavailable(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(options.pollMs ?? 250, 1000)));
+        continue;
+      }
       if (run === undefined) throw new FloodgateError('INVALID_INPUT', `run ${runId} is not in the ledger`);
       if (run.status !== lastStatus) options.onUpdate?.(run);
       lastStatus = run.status;

@@ -96,14 +96,16 @@ export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, opti
     for (const runId of await deps.locks.line(table)) {
       const record = await deps.ledger.get(runId);
       if (record !== undefined && !TERMINAL_STATUSES.has(record.status)) {
-        if (idleMs(record, now) < options.stuckAfterMs || (await hasLiveJob(deps, runId))) break;
         if (record.status === 'queued') {
-          // First in line but never started: the run before it ended without handing the table on
-          // (a crash in between). Give it its write job now.
+          // First in line but never started, and no job: the run before it ended without handing the
+          // table on, or its producer died between recording it and adding the job. Give it its
+          // write job now (adding is idempotent, so a producer that was merely slow loses nothing).
+          if (await hasLiveJob(deps, runId)) break;
           await wakeNext(deps, table, { runId, parked: false });
           report.resumedRuns.push(runId);
           break;
         }
+        if (idleMs(record, now) < options.stuckAfterMs || (await hasLiveJob(deps, runId))) break;
         await finishRun(deps, record, 'failed', { keepBranch: true, note: `no progress for ${Math.round(idleMs(record, now) / 1000)} s and no job left` });
         report.failedRuns.push(runId);
         report.releasedLocks.push({ table, runId, reason: 'stuck' });
@@ -118,10 +120,17 @@ export async function runJanitor(deps: FleetDeps, redis: Redis, keys: Keys, opti
   for (const branch of await deps.lakehouse.listBranches({ prefix: 'wap/' })) {
     const runId = branch.name.split('/').at(-1) ?? '';
     const record = await deps.ledger.get(runId);
-    const expired =
-      record === undefined ||
-      (record.status === 'audit_failed' && now - Date.parse(record.finishedAt ?? record.updatedAt) > options.quarantineMs) ||
-      ((record.status === 'published' || record.status === 'rejected') && record.finishedAt !== undefined);
+    let expired: boolean;
+    if (record === undefined) {
+      // The ledger forgot the run (its record outlived FLOODGATE_RETENTION_DAYS): the branch's own
+      // last commit dates it, and it gets the quarantine's retention all the same.
+      const [head] = await deps.lakehouse.log(branch.name, { limit: 1 });
+      expired = head === undefined || now - Date.parse(head.createdAt) > options.quarantineMs;
+    } else {
+      expired =
+        (record.status === 'audit_failed' && now - Date.parse(record.finishedAt ?? record.updatedAt) > options.quarantineMs) ||
+        ((record.status === 'published' || record.status === 'rejected') && record.finishedAt !== undefined);
+    }
     if (!expired) continue;
     await deps.lakehouse.deleteBranch(branch.name, { ifExists: true });
     report.deletedBranches.push(branch.name);

@@ -293,10 +293,10 @@ describe('HTTP API without Redis', () => {
       await redis.stop();
       const ready = await app.inject({ url: '/readyz' });
       expect(ready.statusCode).toBe(503);
-      expect(ready.json()).toMatchObject({ status: 'unavailable', error: { code: 'CATALOG_UNAVAILABLE', retryable: true } });
+      expect(ready.json()).toMatchObject({ status: 'unavailable', error: { code: 'REDIS_UNAVAILABLE', retryable: true } });
       const post = await ingest(app, { table: 'taxi.trips', source: path.join(dir, 'a.parquet') });
       expect(post.statusCode).toBe(503);
-      expect(post.json()).toMatchObject({ error: { code: 'CATALOG_UNAVAILABLE', retryable: true } });
+      expect(post.json()).toMatchObject({ error: { code: 'REDIS_UNAVAILABLE', retryable: true } });
       expect(post.headers['retry-after']).toBe('1');
       expect((await app.inject({ url: '/v1/runs' })).statusCode).toBe(503);
       expect((await ingest(app, { table: 'Bad' })).statusCode).toBe(400);

@@ -280,6 +280,18 @@ for (const harness of selectedBackends(process.env['BACKENDS'])) {
     });
 
     describe('bad input changes nothing', () => {
+      it('imports onto the expected head only: a branch that moved meanwhile is REF_CHANGED, nothing committed', async () => {
+        const lake = backend.lakehouse;
+        await writeFile(file('a.parquet'), trips(10));
+        await lake.createBranch('run');
+        const base = (await lake.getRef('run')).commit;
+        await lake.importData({ table: 'taxi.trips', source: file('a.parquet'), branch: 'run', expectedHead: base });
+        const after = (await lake.getRef('run')).commit;
+        await expect(lake.importData({ table: 'taxi.trips', source: file('a.parquet'), branch: 'run', expectedHead: base })).rejects.toMatchObject({ code: 'REF_CHANGED' });
+        expect((await lake.getRef('run')).commit).toBe(after);
+        expect(await count('taxi.trips', 'run')).toBe(10);
+      });
+
       it('rejects bad names, traversal, missing and corrupt files with clear errors', async () => {
         const lake = backend.lakehouse;
         await writeFile(file('a.parquet'), trips(10));

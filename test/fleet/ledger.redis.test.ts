@@ -38,6 +38,13 @@ describe('run ledger (real Redis)', () => {
     expect(done?.finishedAt).toBeDefined();
     expect(await client.ttl(keys.run('r-1'))).toBeGreaterThan(50);
     await expect(ledger.apply('nope', { status: 'failed' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    // A finished run stays as it finished: a late worker's status change (and its fields) is dropped.
+    expect(await ledger.apply('r-1', { status: 'written', patch: { writeCommit: 'stale', rows: 99 } })).toBe(false);
+    expect(await ledger.apply('r-1', { status: 'rejected', patch: { rows: 0 } })).toBe(false);
+    await runs.end('r-1', 'taxi.trips', { status: 'failed' });
+    expect(await ledger.get('r-1')).toMatchObject({ status: 'published', rows: 10, history: done?.history });
+    expect((await ledger.get('r-1'))?.writeCommit).toBeUndefined();
+    expect(await ledger.apply('r-1', { note: 'quarantine deleted' })).toBe(true);
   });
 
   it('keeps concurrent updates from many clients', async () => {

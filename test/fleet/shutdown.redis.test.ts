@@ -53,4 +53,35 @@ describe('graceful shutdown', () => {
       await producer.close();
     }
   }, 120_000);
+
+  it('with a grace too short for the active write, hands the job back: the run is not ended, and the next worker completes it', async () => {
+    const env = { ...process.env, FLOODGATE_HOME: home, FLOODGATE_SOURCE_ROOTS: data, REDIS_URL: redis.url, FLOODGATE_REDIS_PREFIX: uniquePrefix(), FLOODGATE_METRICS_PORT: '0' };
+    const worker = (grace: string) =>
+      spawn(process.execPath, ['--import', TSX_LOADER, ENTRY, 'worker', '--stages', 'write', '--grace', grace], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+    const source = await writeFile(
+      path.join(data, 'big-cut.parquet'),
+      'SELECT range AS id, md5(range::VARCHAR) AS h, random() AS r FROM range(2500000)',
+    );
+    const producer = new FloodgateProducer({ connection: redis.url, prefix: env.FLOODGATE_REDIS_PREFIX, sourceRoots: [data], cwd: data });
+    try {
+      const first = worker('0.1');
+      const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+      const { runId } = await producer.enqueue({ table: 'big.cut', source });
+      await expect.poll(async () => (await producer.getRun(runId))?.status, { timeout: 30_000, interval: 50 }).toBe('writing');
+      first.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      // Cut off, not failed: the run waits for the next delivery of its job.
+      expect(await producer.getRun(runId)).toMatchObject({ status: 'writing' });
+      const second = worker('20');
+      try {
+        await expect.poll(async () => (await producer.getRun(runId))?.status, { timeout: 60_000, interval: 200 }).toBe('written');
+        expect((await producer.getRun(runId))?.error).toBeUndefined();
+      } finally {
+        second.kill('SIGTERM');
+        await new Promise((resolve) => second.once('exit', resolve));
+      }
+    } finally {
+      await producer.close();
+    }
+  }, 150_000);
 });

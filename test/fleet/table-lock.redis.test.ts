@@ -22,7 +22,7 @@ describe('per-table lease lock (real Redis)', () => {
   /** Takes (or keeps) the run's lease, whatever its status. */
   const take = (runs: RunFlow, runId: string, table: string) => runs.begin(runId, table, [], {});
 
-  it('lets runs of one table take it in enqueue order, re-entrant, with rising fencing tokens', async () => {
+  it('lets runs of one table take it in enqueue order, re-entrant with a new token each time, with rising fencing tokens', async () => {
     const { runs, locks } = open();
     await enqueue(runs, 'taxi.trips', 'r1', 'r2', 'r1');
     expect(await locks.line('taxi.trips')).toEqual(['r1', 'r2']);
@@ -30,13 +30,19 @@ describe('per-table lease lock (real Redis)', () => {
     expect(await take(runs, 'r2', 'taxi.trips')).toEqual({ kind: 'busy', blockedBy: 'r1' });
     const first = await take(runs, 'r1', 'taxi.trips');
     expect(first).toMatchObject({ kind: 'started', lease: { runId: 'r1', token: 1 } });
-    expect(await take(runs, 'r1', 'taxi.trips')).toMatchObject({ kind: 'started', lease: { runId: 'r1', token: 1 } });
+    // The same run again (its next stage, or a later delivery of a stalled one): a new token, which fences the old.
+    const again = await take(runs, 'r1', 'taxi.trips');
+    expect(again).toMatchObject({ kind: 'started', lease: { runId: 'r1', token: 2 } });
+    if (first.kind !== 'started' || again.kind !== 'started') throw new Error('expected the lease');
+    expect(await locks.holds(first.lease)).toBe(false);
+    expect(await locks.renew(first.lease)).toBe(false);
+    expect(await locks.holds(again.lease)).toBe(true);
     expect(await take(runs, 'r2', 'taxi.trips')).toEqual({ kind: 'busy', blockedBy: 'r1' });
     await enqueue(runs, 'taxi.zones', 'r9');
     expect(await take(runs, 'r9', 'taxi.zones')).toMatchObject({ kind: 'started', lease: { token: 1 } });
 
     expect((await runs.end('r1', 'taxi.trips')).next).toEqual({ runId: 'r2', parked: true });
-    expect(await take(runs, 'r2', 'taxi.trips')).toMatchObject({ kind: 'started', lease: { runId: 'r2', token: 2 } });
+    expect(await take(runs, 'r2', 'taxi.trips')).toMatchObject({ kind: 'started', lease: { runId: 'r2', token: 3 } });
     expect((await runs.end('r2', 'taxi.trips')).next).toBeUndefined();
     expect(await locks.holder('taxi.trips')).toBeUndefined();
   });
@@ -61,8 +67,9 @@ describe('per-table lease lock (real Redis)', () => {
     const contenders = Array.from({ length: 8 }, () => open(5_000, keys).runs);
     await enqueue(contenders[0] as RunFlow, 't.b', 'head', 'other-4', 'other-5', 'other-6', 'other-7');
     const results = await Promise.all(contenders.map((runs, i) => take(runs, i < 4 ? 'head' : `other-${i}`, 't.b')));
+    // The head's four deliveries each start in turn, each with a newer token; no other run starts.
     const started = results.flatMap((r) => (r.kind === 'started' ? [r.lease.token] : []));
-    expect(started).toEqual([1, 1, 1, 1]);
+    expect([...started].sort()).toEqual([1, 2, 3, 4]);
     expect(results.filter((r) => r.kind !== 'started').every((r) => r.kind === 'busy' && r.blockedBy === 'head')).toBe(true);
   });
 });

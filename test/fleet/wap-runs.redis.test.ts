@@ -61,8 +61,11 @@ describe('WAP runs through the three queues (real Redis, local lakehouse)', () =
 
     // What a worker killed after the history appends, before the run's end, leaves behind:
     // the run still publishing, its commit not yet in the ledger. BullMQ then delivers the job again.
-    await h.fleet.redis.hdel(redisKeys(h.config.fleet.prefix).run(runId), 'publishedCommit');
-    await h.fleet.deps.ledger.apply(runId, { status: 'publishing', attempt: 'publish' });
+    // (Written into the hash directly: the ledger never moves a finished run back.)
+    const key = redisKeys(h.config.fleet.prefix).run(runId);
+    await h.fleet.redis.hdel(key, 'publishedCommit', 'finishedAt');
+    await h.fleet.redis.hset(key, 'status', 'publishing');
+    await h.fleet.redis.hincrby(key, 'attempt:publish', 1);
     await h.fleet.queues.publish.add('publish', { runId, table: 'taxi.trips' }, { jobId: `${runId}-again` });
     await expect.poll(async () => (await h.producer.getRun(runId))?.attempts.publish, { timeout: 30_000 }).toBe(3);
     const again = await h.producer.waitForRun(runId, { timeoutMs: 60_000 });

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { FloodgateError } from '../../shared/errors/index.js';
+import { redisUnavailable } from '../../shared/redis/errors.js';
+
+export { isConnectionError, redisUnavailable } from '../../shared/redis/errors.js';
 
 /** The part of an ioredis client the API's health checks use. */
 export type ApiRedis = Pick<Redis, 'status' | 'ping' | 'once' | 'off'>;
@@ -42,21 +44,8 @@ export async function pingRedis(redis: ApiRedis, ms: number): Promise<boolean> {
 /** How long a request waits for a connection in progress before it answers 503. */
 export const REDIS_WAIT_MS = 1000;
 
-/** Throws a retryable CATALOG_UNAVAILABLE unless Redis is connected (or connects within REDIS_WAIT_MS). */
+/** Throws a retryable REDIS_UNAVAILABLE unless Redis is connected (or connects within REDIS_WAIT_MS). */
 export async function requireRedis(redis: ApiRedis): Promise<void> {
   if (!(await waitForRedis(redis, REDIS_WAIT_MS))) throw redisUnavailable();
 }
 
-export function redisUnavailable(cause?: unknown): FloodgateError {
-  return new FloodgateError('CATALOG_UNAVAILABLE', 'Redis is unreachable; retry later', { retryable: true, cause });
-}
-
-const CONNECTION_FAILURE = /Stream isn't writeable|Connection is closed|Command timed out|Reached the max retries per request|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND/;
-
-/** Whether a foreign error says the Redis connection failed (ioredis has no error classes for it). */
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'MaxRetriesPerRequestError') return true;
-  const code = (error as { code?: unknown }).code;
-  return CONNECTION_FAILURE.test(error.message) || (typeof code === 'string' && CONNECTION_FAILURE.test(code));
-}

@@ -125,7 +125,7 @@ export function janitorCommand(): Command {
       try {
         // One pass, not a service: give up when Redis cannot be reached instead of waiting for it.
         if (!(await waitForRedis(fleet.redis, 10_000))) {
-          throw new FloodgateError('CATALOG_UNAVAILABLE', `cannot reach Redis at ${redactRedisUrl(redisUrl)} within 10 s`, { retryable: true });
+          throw new FloodgateError('REDIS_UNAVAILABLE', `cannot reach Redis at ${redactRedisUrl(redisUrl)} within 10 s`, { retryable: true });
         }
         const report = await fleet.janitor({ sweepNow: true });
         out.result(report, () =>

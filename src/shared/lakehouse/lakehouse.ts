@@ -82,6 +82,12 @@ export interface ImportRequest {
    * then reads an S3 glob itself, so a file landing in the moments between is not caught there.
    */
   readonly expectedFiles?: readonly string[];
+  /**
+   * The commit the branch must still be at: another writer's commit on the branch meanwhile fails
+   * the import with RefChangedError instead of landing both. The local backend checks it in the
+   * import's own commit; Bauplan before a fresh import starts (not when resuming its jobs).
+   */
+  readonly expectedHead?: string;
 }
 
 export interface ImportResult {

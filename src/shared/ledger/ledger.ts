@@ -78,10 +78,14 @@ export class Ledger {
     return changeArgs(change, this.now().toISOString(), this.retentionSeconds);
   }
 
-  /** Applies a change atomically inside Redis (one round trip; only the changed fields are sent). */
-  async apply(runId: string, change: RunChange): Promise<void> {
+  /**
+   * Applies a change atomically inside Redis (one round trip; only the changed fields are sent).
+   * False when the change carried a status and the run had already finished: nothing changed.
+   */
+  async apply(runId: string, change: RunChange): Promise<boolean> {
     const answer = await update.run(this.redis, [this.keys.run(runId)], this.changeArgs(change));
     if (answer === null) throw new FloodgateError('INVALID_INPUT', `run ${runId} is not in the ledger (unknown, or past its retention)`);
+    return answer === 1;
   }
 
   /** Newest first, filtered by table and status. */

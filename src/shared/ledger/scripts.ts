@@ -8,11 +8,16 @@
  * `apply_change(key, argv, o)`: applies the change encoded at ARGV[o..] by `encodeChange`:
  * at (JSON), terminal ('1'/'0'), ttl seconds, status ('' keeps it), history entry (JSON),
  * attempt stage (''), patch field count n, then n field/value pairs. A status change appends
- * the history entry; a change to a final status sets finishedAt and the retention TTL.
+ * the history entry; a change to a final status sets finishedAt and the retention TTL. A change
+ * with a status is dropped (false) for a run that already has a final status.
  */
 export const APPLY_CHANGE = `
+local final_statuses = {published = true, audit_failed = true, rejected = true, failed = true}
+
 local function apply_change(key, argv, o)
   local at, terminal, ttl, status, entry, attempt = argv[o], argv[o + 1], argv[o + 2], argv[o + 3], argv[o + 4], argv[o + 5]
+  -- A finished run stays as it finished: a late worker's status change is dropped, fields and all.
+  if status ~= '' and final_statuses[redis.call('HGET', key, 'status')] then return false end
   local n = tonumber(argv[o + 6])
   local fields = {'updatedAt', at}
   for i = 0, n - 1 do
@@ -33,6 +38,7 @@ local function apply_change(key, argv, o)
   redis.call('HSET', key, unpack(fields))
   if attempt ~= '' then redis.call('HINCRBY', key, 'attempt:' .. attempt, 1) end
   if terminal == '1' then redis.call('EXPIRE', key, ttl) end
+  return true
 end
 
 local function status_in(status, allowed)
@@ -43,7 +49,7 @@ end
 /** KEYS: run. ARGV: a change. Returns 1, or false for an unknown run (nothing changed). */
 export const UPDATE = `${APPLY_CHANGE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-apply_change(KEYS[1], ARGV, 1)
+if not apply_change(KEYS[1], ARGV, 1) then return 0 end
 return 1
 `;
 

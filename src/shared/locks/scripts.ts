@@ -7,18 +7,19 @@
 
 /**
  * `acquire_lease(lock, fence, waiting, runId, ttlMs)`: returns true and the token, or false and
- * the run holding the table (or first in line). Re-entrant: the holder just extends its lease.
+ * the run holding the table (or first in line). Re-entrant for the holder, with a new token each
+ * time: a worker still running an earlier delivery of the run (stalled, or cut off) holds a
+ * token that no longer matches, so it can neither renew nor pass a fencing check.
  */
 export const ACQUIRE_LEASE = `
 local function acquire_lease(lock, fence, waiting, run_id, ttl)
   local current = redis.call('GET', lock)
   if current then
-    local owner, token = string.match(current, '^(.*)|(%d+)$')
-    if owner == run_id then
-      redis.call('PEXPIRE', lock, ttl)
-      return true, token
-    end
-    return false, owner
+    local owner = string.match(current, '^(.*)|%d+$')
+    if owner ~= run_id then return false, owner end
+    local token = redis.call('INCR', fence)
+    redis.call('SET', lock, run_id .. '|' .. token, 'PX', ttl)
+    return true, tostring(token)
   end
   local head = redis.call('ZRANGE', waiting, 0, 0)[1]
   if head and head ~= run_id then return false, head end

@@ -3,7 +3,7 @@ import { stageJobId, type IngestionRequest } from '../../shared/jobs/index.js';
 import { TERMINAL_STATUSES } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 import { failStage, finishRun, settleFinished } from './finish.js';
-import { runStage } from './lease.js';
+import { LeaseLostError, runStage } from './lease.js';
 
 /** A compact form of the report for events and the ledger's failure summary. */
 export function failedChecks(report: AuditReport): Array<{ name: string; type: string; failingCount: number | null; message?: string }> {
@@ -44,7 +44,7 @@ export function auditProcessor(deps: FleetDeps) {
           return record.status === 'audited' ? handOn() : 'skipped';
         },
       },
-      async (_lease, record, leaseSignal) => {
+      async (lease, record, leaseSignal) => {
         const request = record.request as unknown as IngestionRequest;
         try {
           const report = await runAudit({
@@ -61,6 +61,8 @@ export function auditProcessor(deps: FleetDeps) {
             },
             signal: leaseSignal,
           });
+          // Fencing: only the delivery that holds the run's current lease records a verdict.
+          if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
           const stored = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
           for (const check of report.checks) deps.metrics.checkResult(check.type, check.status);
           if (!report.passed) {

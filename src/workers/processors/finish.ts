@@ -73,7 +73,8 @@ export async function finishRun(
 /**
  * A stage's error edge: a permanent error, or a transient one on the last attempt, ends the
  * run (through finishRun) and becomes BullMQ's UnrecoverableError so the job is not retried;
- * any other transient error is rethrown for BullMQ to retry with backoff.
+ * any other transient error is rethrown for BullMQ to retry with backoff. A lost lease never
+ * ends the run.
  */
 export async function failStage(
   deps: FleetDeps,
@@ -83,6 +84,9 @@ export async function failStage(
   options: { stage: Stage; keepBranch: boolean; permanentOutcome: 'rejected' | 'failed' },
 ): Promise<never> {
   const failure = toFloodgateError(error);
+  // A stage that lost its lease (to a later delivery of the run, or because BullMQ handed the job
+  // back) has no say over the run any more: whoever owns it now ends it.
+  if (failure.code === 'LEASE_LOST') throw failure;
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (failure.retryable && !lastAttempt) throw failure;
   const outcome = failure.retryable ? 'failed' : options.permanentOutcome;

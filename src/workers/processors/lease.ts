@@ -6,8 +6,8 @@ import type { Lease } from '../../shared/locks/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 
 export class LeaseLostError extends FloodgateError {
-  constructor(table: string, runId: string) {
-    super('LEASE_LOST', `run ${runId} lost its lock on ${table}; another run owns it now`, { retryable: true });
+  constructor(table: string, runId: string, why = 'another run, or a later delivery of this one, owns it now') {
+    super('LEASE_LOST', `run ${runId} lost its lock on ${table}: ${why}`, { retryable: true });
   }
 }
 
@@ -45,7 +45,10 @@ export async function runStage(
   deps.metrics.lockWait((Date.now() - started) / 1000);
   deps.events.emit({ event: 'wap.stage.started', runId, table, payload: { stage, attempt: job.attemptsMade + 1 } });
   const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(outer?.reason);
+  // BullMQ cancels a job whose lock it lost (the job is re-delivered elsewhere) or that a shutdown
+  // cut off: this worker no longer owns it, so the stage stops without ending the run.
+  const onOuterAbort = () =>
+    controller.abort(outer?.reason instanceof FloodgateError ? outer.reason : new LeaseLostError(table, runId, `this worker handed the job back (${String(outer?.reason ?? 'cancelled')})`));
   outer?.addEventListener('abort', onOuterAbort, { once: true });
   const renew = setInterval(() => {
     deps.locks.renew(start.lease).then(

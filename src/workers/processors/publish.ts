@@ -72,7 +72,9 @@ export function publishProcessor(deps: FleetDeps) {
             if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
             commit = await mergeAudited(deps, record, { 'floodgate.run-id': runId, ...summarizeForCommit(report) });
           }
-          // Before the run ends and its table is handed on, so the next run's audit sees this load.
+          // Before the run ends and its table is handed on, so the next run's audit sees this load;
+          // only by the delivery that holds the run's current lease, so it is written once.
+          if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
           const main = deps.options.mainBranch;
           const skip = redelivered ? await historyOfRun(deps.lakehouse, runId, main) : undefined;
           await recordAuditHistory({ lakehouse: deps.lakehouse, report, branch: main, runId, published: true, ...(skip === undefined ? {} : { skip }) });

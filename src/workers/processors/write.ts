@@ -1,16 +1,19 @@
 import { contractFor } from '../../shared/audits/index.js';
 import { runBranch, stageJobId } from '../../shared/jobs/index.js';
 import type { IngestionRequest } from '../../shared/jobs/index.js';
+import { RefChangedError } from '../../shared/lakehouse/errors.js';
 import type { WorkCheckpoint } from '../../shared/lakehouse/lakehouse.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../../shared/ledger/index.js';
 import type { FleetDeps, StageJob, StageOutcome } from './context.js';
 import { failStage, settleFinished } from './finish.js';
-import { runStage } from './lease.js';
+import { LeaseLostError, runStage } from './lease.js';
 
-/** The run's own import commit on its branch, when an earlier attempt got that far. */
-async function findImportCommit(deps: FleetDeps, branch: string, runId: string): Promise<string | undefined> {
+/** The run's import commit when it is the branch's head (left by an earlier or concurrent delivery), with the rows it added. */
+async function findImportCommit(deps: FleetDeps, branch: string, runId: string): Promise<{ commit: string; rows: number | undefined } | undefined> {
   const [head] = await deps.lakehouse.log(branch, { limit: 1 });
-  return head?.properties['floodgate.run-id'] === runId && head.properties['floodgate.operation'] === 'import' ? head.id : undefined;
+  if (head?.properties['floodgate.run-id'] !== runId || head.properties['floodgate.operation'] !== 'import') return undefined;
+  const rows = Number(head.properties['floodgate.rows']);
+  return { commit: head.id, rows: Number.isSafeInteger(rows) ? rows : undefined };
 }
 
 /**
@@ -78,32 +81,45 @@ export function writeProcessor(deps: FleetDeps) {
           return record.writeCommit === undefined ? 'skipped' : handOn();
         },
       },
-      async (_lease, record, leaseSignal) => {
+      async (lease, record, leaseSignal) => {
         try {
           const request = record.request as unknown as IngestionRequest;
           const { base, fresh } = await prepareBranch(deps, record, branch);
-          let commit = fresh ? undefined : await findImportCommit(deps, branch, runId);
-          let counts = { rows: record.rows ?? 0, bytes: record.bytes ?? 0, files: record.files ?? 0 };
+          const found = fresh ? undefined : await findImportCommit(deps, branch, runId);
+          let commit = found?.commit;
+          let counts = { rows: found?.rows ?? record.rows ?? 0, bytes: record.bytes ?? 0, files: record.files ?? 0 };
           if (commit === undefined) {
             const contract = contractFor(deps.contracts, table);
-            const imported = await deps.lakehouse.importData({
-              table,
-              source: request.source,
-              branch,
-              mode: request.mode,
-              schemaPolicy: contract?.schemaPolicy ?? 'evolve',
-              ...(request.format === undefined ? {} : { format: request.format }),
-              message: `floodgate run ${runId}: ${request.mode} ${request.source}`.slice(0, 500),
-              properties: { 'floodgate.run-id': runId },
-              signal: leaseSignal,
-              checkpoint: ledgerCheckpoint(deps, record, base),
-              // Exactly the files fingerprinted at enqueue: a file that landed under a glob since is not loaded unrecorded.
-              ...(record.fingerprints === undefined ? {} : { expectedFiles: record.fingerprints }),
-            });
-            commit = imported.commit;
-            counts = { rows: imported.rows, bytes: imported.bytes, files: imported.files };
-            deps.metrics.rowsIngested(table, imported.rows, imported.bytes);
+            try {
+              const imported = await deps.lakehouse.importData({
+                table,
+                source: request.source,
+                branch,
+                mode: request.mode,
+                schemaPolicy: contract?.schemaPolicy ?? 'evolve',
+                ...(request.format === undefined ? {} : { format: request.format }),
+                message: `floodgate run ${runId}: ${request.mode} ${request.source}`.slice(0, 500),
+                properties: { 'floodgate.run-id': runId },
+                signal: leaseSignal,
+                checkpoint: ledgerCheckpoint(deps, record, base),
+                // Exactly the files fingerprinted at enqueue: a file that landed under a glob since is not loaded unrecorded.
+                ...(record.fingerprints === undefined ? {} : { expectedFiles: record.fingerprints }),
+                // Only on the base: a stalled earlier delivery of this run importing at the same time cannot land a second copy.
+                expectedHead: base,
+              });
+              commit = imported.commit;
+              counts = { rows: imported.rows, bytes: imported.bytes, files: imported.files };
+              deps.metrics.rowsIngested(table, imported.rows, imported.bytes);
+            } catch (error) {
+              // The other delivery's import landed first: it loaded exactly these files, so it is this run's.
+              const landed = error instanceof RefChangedError ? await findImportCommit(deps, branch, runId) : undefined;
+              if (landed === undefined) throw error;
+              commit = landed.commit;
+              counts = { ...counts, rows: landed.rows ?? 0 };
+            }
           }
+          // Fencing: only the delivery that holds the run's current lease records the write.
+          if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
           await deps.ledger.apply(runId, { status: 'written', patch: { writeCommit: commit, baseCommit: base, ...counts } });
           deps.events.emit({ event: 'wap.run.written', runId, table, payload: { branch, commit, rows: counts.rows } });
           return await handOn();

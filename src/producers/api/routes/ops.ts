@@ -17,7 +17,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: { redis: ApiRedis;
     if ((await waitForRedis(deps.redis, PROBE_STEP_MS)) && (await pingRedis(deps.redis, PROBE_STEP_MS))) return { status: 'ready' };
     return reply.code(503).header('retry-after', '1').send({
       status: 'unavailable',
-      ...errorBody('CATALOG_UNAVAILABLE', 'Redis does not answer PING', { retryable: true }),
+      ...errorBody('REDIS_UNAVAILABLE', 'Redis does not answer PING', { retryable: true }),
     });
   });
 

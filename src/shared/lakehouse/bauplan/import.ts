@@ -1,6 +1,6 @@
 import { FloodgateError } from '../../errors/index.js';
 import type { ObjectStore } from '../../sources/index.js';
-import { SchemaMismatchError, SourceUnreadableError } from '../errors.js';
+import { RefChangedError, SchemaMismatchError, SourceUnreadableError } from '../errors.js';
 import type { ImportRequest, ImportResult, WorkCheckpoint } from '../lakehouse.js';
 import { parseTableName, type TableName } from '../names.js';
 import type { CatalogClient } from './catalog/client.js';
@@ -149,6 +149,11 @@ export async function importRemote(deps: RemoteImportDeps, request: ImportReques
   const replace = request.mode === 'replace';
   let rowsBefore = Number(checkpoint.get('bauplan.rowsBefore') ?? Number.NaN);
   if (Number.isNaN(rowsBefore)) {
+    // A fresh import (not a resumed one, whose own table creation moved the branch).
+    if (request.expectedHead !== undefined) {
+      const head = await deps.catalog.getBranch(branch);
+      if (head.hash !== request.expectedHead) throw new RefChangedError(request.branch, request.expectedHead, head.hash);
+    }
     rowsBefore = replace ? 0 : (existing?.records ?? 0);
     await checkpoint.set('bauplan.rowsBefore', String(rowsBefore));
   }

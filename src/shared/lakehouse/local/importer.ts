@@ -100,6 +100,7 @@ export async function importData(
       try {
         const commit = await deps.catalog.commitToBranch({
           branch,
+          ...(request.expectedHead === undefined ? {} : { expectedHead: request.expectedHead }),
           changes: [{ table: table.qualified, metadataLocation: next.metadataLocation, basedOn: pointer?.metadataLocation ?? null }],
           message: request.message ?? `${mode} ${written.rows} rows into ${table.qualified}`,
           author: request.author ?? deps.author,

@@ -34,6 +34,7 @@ export async function commitToBranch(
     throw new InvalidInputError(`table ${duplicate} appears twice in one commit`, { table: duplicate });
   }
   const ref = await lockBranch(tx, input.branch, 'commit to');
+  if (input.expectedHead !== undefined && ref.commitId !== input.expectedHead) throw new RefChangedError(ref.name, input.expectedHead, ref.commitId);
   const head = await loadCommit(tx, ref.commitId);
   if (head === undefined) throw new RefNotFoundError(input.branch);
   const current = await pointersOf(tx, head.id, tables);

@@ -45,6 +45,8 @@ export interface TableChange {
 
 export interface CommitToBranchInput {
   readonly branch: string;
+  /** The head the branch must be at, else RefChangedError (nothing committed). */
+  readonly expectedHead?: string;
   readonly changes: readonly TableChange[];
   readonly message: string;
   readonly author: string;
