@@ -78,7 +78,7 @@ export function auditProcessor(deps: FleetDeps) {
           deps.events.emit({ event: 'wap.run.audit.passed', runId, table, payload: { checks: report.checks.length, report: stored } });
           return await handOn();
         } catch (error) {
-          return failStage(deps, job, record, error, { stage: 'audit', keepBranch: true, permanentOutcome: 'failed' });
+          return failStage(deps, job, record, error, { stage: 'audit', keepBranch: true, permanentOutcome: 'failed', lease });
         }
       },
     );

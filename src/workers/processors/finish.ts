@@ -3,7 +3,8 @@ import { toFloodgateError, type FloodgateError } from '../../shared/errors/index
 import type { RunPatch, RunRecord, RunStatus, Stage } from '../../shared/ledger/index.js';
 import type { RunOutcome } from '../../shared/observability/ports.js';
 import type { FleetDeps, StageJob } from './context.js';
-import { wakeNext } from './lease.js';
+import { LeaseLostError, wakeNext } from './lease.js';
+import type { Lease } from '../../shared/locks/index.js';
 
 const EVENT_OF: Record<RunOutcome, string> = {
   published: 'wap.run.published',
@@ -81,7 +82,7 @@ export async function failStage(
   job: StageJob,
   run: EndingRun,
   error: unknown,
-  options: { stage: Stage; keepBranch: boolean; permanentOutcome: 'rejected' | 'failed' },
+  options: { stage: Stage; keepBranch: boolean; permanentOutcome: 'rejected' | 'failed'; lease: Lease },
 ): Promise<never> {
   const failure = toFloodgateError(error);
   // A stage that lost its lease (to a later delivery of the run, or because BullMQ handed the job
@@ -89,6 +90,7 @@ export async function failStage(
   if (failure.code === 'LEASE_LOST') throw failure;
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (failure.retryable && !lastAttempt) throw failure;
+  if (!(await deps.locks.holds(options.lease))) throw new LeaseLostError(run.table, run.runId);
   const outcome = failure.retryable ? 'failed' : options.permanentOutcome;
   await finishRun(deps, run, outcome, { keepBranch: options.keepBranch, error: failure, stage: options.stage });
   throw new UnrecoverableError(failure.message);

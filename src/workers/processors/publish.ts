@@ -82,7 +82,7 @@ export function publishProcessor(deps: FleetDeps) {
           await finishRun(deps, record, 'published', { keepBranch: false, patch: { publishedCommit: commit } });
           return 'done';
         } catch (error) {
-          return failStage(deps, job, record, error, { stage: 'publish', keepBranch: true, permanentOutcome: 'failed' });
+          return failStage(deps, job, record, error, { stage: 'publish', keepBranch: true, permanentOutcome: 'failed', lease });
         }
       },
     );

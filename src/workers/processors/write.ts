@@ -124,7 +124,7 @@ export function writeProcessor(deps: FleetDeps) {
           deps.events.emit({ event: 'wap.run.written', runId, table, payload: { branch, commit, rows: counts.rows } });
           return await handOn();
         } catch (error) {
-          return failStage(deps, job, { runId, table, branch }, error, { stage: 'write', keepBranch: false, permanentOutcome: 'rejected' });
+          return failStage(deps, job, { runId, table, branch }, error, { stage: 'write', keepBranch: false, permanentOutcome: 'rejected', lease });
         }
       },
     );
