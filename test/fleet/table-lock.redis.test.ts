@@ -37,6 +37,9 @@ describe('per-table lease lock (real Redis)', () => {
     expect(await locks.holds(first.lease)).toBe(false);
     expect(await locks.renew(first.lease)).toBe(false);
     expect(await locks.holds(again.lease)).toBe(true);
+    // A stage records its result only under the current lease.
+    expect(await runs.record(first.lease, { status: 'written' })).toBe('lost');
+    expect(await runs.record(again.lease, { status: 'written' })).toBe('applied');
     expect(await take(runs, 'r2', 'taxi.trips')).toEqual({ kind: 'busy', blockedBy: 'r1' });
     await enqueue(runs, 'taxi.zones', 'r9');
     expect(await take(runs, 'r9', 'taxi.zones')).toMatchObject({ kind: 'started', lease: { token: 1 } });
@@ -57,9 +60,13 @@ describe('per-table lease lock (real Redis)', () => {
     // The janitor gives up on the dead run: its place in line goes, and the next run takes over.
     await enqueue(runs, 't.a', 'new');
     await runs.end('old', 't.a');
-    expect(await take(runs, 'new', 't.a')).toMatchObject({ kind: 'started', lease: { token: 2 } });
+    const fresh = await take(runs, 'new', 't.a');
+    expect(fresh).toMatchObject({ kind: 'started', lease: { token: 2 } });
     expect(await locks.holds(taken.lease)).toBe(false);
     expect(await locks.renew(taken.lease)).toBe(false);
+    if (fresh.kind !== 'started') throw new Error('expected the lease');
+    expect(await runs.record(fresh.lease, { status: 'published' })).toBe('applied');
+    expect(await runs.record(fresh.lease, { status: 'written' })).toBe('finished');
   });
 
   it('hands the lock to exactly one of many concurrent contenders at the head of the line', async () => {

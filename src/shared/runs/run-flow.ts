@@ -2,12 +2,13 @@ import type { Keys } from '../redis/keys.js';
 import { LuaScript, type ScriptRedis } from '../redis/script.js';
 import { decodeRecord, type Ledger, type RunChange, type RunRecord, type RunStatus } from '../ledger/index.js';
 import type { Lease } from '../locks/index.js';
-import { BEGIN_STAGE, END_RUN, ENQUEUE_RUN } from './scripts.js';
+import { BEGIN_STAGE, END_RUN, ENQUEUE_RUN, FENCED_CHANGE } from './scripts.js';
 
 const scripts = {
   enqueue: new LuaScript(ENQUEUE_RUN),
   begin: new LuaScript(BEGIN_STAGE),
   end: new LuaScript(END_RUN),
+  fenced: new LuaScript(FENCED_CHANGE),
 };
 
 /** How a stage's start went. */
@@ -75,6 +76,17 @@ export class RunFlow {
       default:
         return { kind: 'unknown' };
     }
+  }
+
+  /**
+   * Applies `change` only while `lease` is the table's current lease, in one step: a stage records
+   * its result only if no later delivery of the run took over. `finished`: the run had already
+   * ended (nothing changed); `lost`: the lease is not held.
+   */
+  async record(lease: Lease, change: RunChange): Promise<'applied' | 'finished' | 'lost'> {
+    const keys = [this.keys.run(lease.runId), this.keys.lock(lease.table)];
+    const answer = Number(await scripts.fenced.run(this.redis, keys, [lease.runId, lease.token, ...this.ledger.changeArgs(change)]));
+    return answer === 1 ? 'applied' : answer === 0 ? 'finished' : 'lost';
   }
 
   /** Ends the run's claim on its table, applying `change` (its final status) first when given. */

@@ -54,3 +54,15 @@ local parked = 0
 if next then parked = redis.call('SREM', KEYS[4], next) end
 return {redis.call('HGETALL', KEYS[1]), next or '', parked}
 `;
+
+/**
+ * KEYS: run, lock. ARGV: runId, token, then a change. Applies the change only while the run
+ * holds the table with this exact lease (fencing, atomic with the change). Returns 1 when
+ * applied, 0 when the run had already finished (nothing changed), -1 when the lease is not held.
+ */
+export const FENCED_CHANGE = `${APPLY_CHANGE}
+if redis.call('GET', KEYS[2]) ~= ARGV[1] .. '|' .. ARGV[2] then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if apply_change(KEYS[1], ARGV, 3) then return 1 end
+return 0
+`;

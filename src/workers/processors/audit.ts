@@ -61,11 +61,11 @@ export function auditProcessor(deps: FleetDeps) {
             },
             signal: leaseSignal,
           });
-          // Fencing: only the delivery that holds the run's current lease records a verdict.
-          if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
           const stored = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
           for (const check of report.checks) deps.metrics.checkResult(check.type, check.status);
           if (!report.passed) {
+            // Fencing: a failed verdict ends the run, which only the current delivery may do.
+            if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
             deps.events.emit({ event: 'wap.run.audit.failed', runId, table, payload: { failedChecks: failedChecks(report), report: stored } });
             await finishRun(deps, record, 'audit_failed', {
               keepBranch: request.onAuditFailure !== 'delete',
@@ -74,7 +74,9 @@ export function auditProcessor(deps: FleetDeps) {
             });
             return 'done';
           }
-          await deps.ledger.apply(runId, { status: 'audited', patch: { report: stored } });
+          // Fencing: only the delivery that holds the run's current lease records the verdict.
+          const recorded = await deps.runs.record(lease, { status: 'audited', patch: { report: stored } });
+          if (recorded !== 'applied') throw new LeaseLostError(table, runId, recorded === 'finished' ? 'the run has finished' : undefined);
           deps.events.emit({ event: 'wap.run.audit.passed', runId, table, payload: { checks: report.checks.length, report: stored } });
           return await handOn();
         } catch (error) {

@@ -119,8 +119,8 @@ export function writeProcessor(deps: FleetDeps) {
             }
           }
           // Fencing: only the delivery that holds the run's current lease records the write.
-          if (!(await deps.locks.holds(lease))) throw new LeaseLostError(table, runId);
-          await deps.ledger.apply(runId, { status: 'written', patch: { writeCommit: commit, baseCommit: base, ...counts } });
+          const recorded = await deps.runs.record(lease, { status: 'written', patch: { writeCommit: commit, baseCommit: base, ...counts } });
+          if (recorded !== 'applied') throw new LeaseLostError(table, runId, recorded === 'finished' ? 'the run has finished' : undefined);
           deps.events.emit({ event: 'wap.run.written', runId, table, payload: { branch, commit, rows: counts.rows } });
           return await handOn();
         } catch (error) {
