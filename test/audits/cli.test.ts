@@ -34,6 +34,21 @@ describe('floodgate lake audit (CLI)', { timeout: 180_000 }, () => {
     await fs.rm(data, { recursive: true, force: true });
   });
 
+  it('counts a batch against FLOODGATE_TARGET_BRANCH, the branch runs publish into', async () => {
+    expect((await cli('lake', 'branch', 'create', 'staging')).code).toBe(0);
+    await writeFile(path.join(data, 'more.parquet'), 'SELECT range AS id FROM range(2)');
+    expect((await cli('lake', 'import', 'shop.extra', 'more.parquet', '--branch', 'staging')).code).toBe(0);
+    expect((await cli('lake', 'branch', 'create', 'dev2', '--from', 'staging')).code).toBe(0);
+    expect((await cli('lake', 'import', 'shop.extra', 'more.parquet', '--branch', 'dev2')).code).toBe(0);
+    await file('batch.yaml', 'checks:\n  - {type: row_count, scope: batch, min: 1, max: 2}\n');
+    const audit = await runCli(['--home', home, 'lake', 'audit', 'shop.extra', '--ref', 'dev2', '--checks', 'batch.yaml', '--format', 'json'], {
+      cwd: data,
+      env: { FLOODGATE_SOURCE_ROOTS: data, FLOODGATE_AUTHOR: 'cli-test', FLOODGATE_TARGET_BRANCH: 'staging' },
+    });
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(JSON.parse(audit.stdout)).toMatchObject({ passed: true, checks: [{ type: 'row_count', observed: 2 }] });
+  });
+
   it('exits 0 when every error check passes, 3 when one fails, and prints the report as Markdown', async () => {
     await file('passing.yaml', 'checks:\n  - {type: not_null, column: id}\n  - {type: unique, column: id}\n  - {type: not_null, column: customer, severity: warn}\n');
     const passing = await cli('lake', 'audit', 'shop.orders', '--checks', 'passing.yaml');

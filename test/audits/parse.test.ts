@@ -166,6 +166,17 @@ describe('contracts and check names', () => {
       ['row_count', 'error', 'default'],
     ]);
     expect(resolveChecks({ checks: [{ type: 'row_count', min: 0 }] }).map((r) => r.name)).toEqual(['row_count']);
+    // In a run (the batch is known) only a batch row count replaces the default batch guard.
+    const inRun = (checks: unknown[], contractChecks: unknown[] = []) =>
+      resolveChecks({ checks, contractChecks, batchKnown: true }).map((r) => [r.name, r.origin, r.check.type === 'row_count' ? (r.check.scope ?? 'table') : '']);
+    expect(inRun([], [{ type: 'row_count', min: 100 }])).toEqual([
+      ['row_count', 'contract', 'table'],
+      ['row_count #2', 'default', 'batch'],
+    ]);
+    expect(inRun([{ type: 'row_count', scope: 'batch', min: 0 }])).toEqual([['row_count', 'request', 'batch']]);
+    // A request loosens a contract check whatever the case of its column.
+    const loosened = resolveChecks({ checks: [{ type: 'not_null', column: 'A', maxFailing: 5 }], contractChecks: [{ type: 'not_null', column: 'a' }], defaultChecks: false });
+    expect(loosened.map((r) => [r.name, r.origin])).toEqual([['not_null(A)', 'request']]);
     expect(resolveChecks({ checks: [], defaultChecks: false })).toEqual([]);
     expect(() => resolveChecks({ checks: [{ type: 'row_count', min: 1, name: 'x' }, { type: 'not_null', column: 'a', name: 'x' }] })).toThrow(
       'checks[1].name: "x" is already the name of checks[0]',

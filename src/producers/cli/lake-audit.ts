@@ -58,7 +58,9 @@ export function auditCommand(): Command {
       parseTableName(table);
       const checks: Check[] = options.checks === undefined ? [] : await loadChecksFile(options.checks);
       const contracts = await readContracts(options.contracts);
-      await withLakehouse(command, async (lakehouse, { out }) => {
+      await withLakehouse(command, async (lakehouse, { out, config }) => {
+        // Batch counts and history are those of the branch runs publish into (FLOODGATE_TARGET_BRANCH).
+        const target = config.fleet.targetBranch;
         const report = await runAudit({
           lakehouse,
           table,
@@ -66,6 +68,8 @@ export function auditCommand(): Command {
           checks,
           contract: contractFor(contracts, parseTableName(table).qualified),
           context: {
+            baseRef: target,
+            historyRef: target,
             ...(options.rowsAdded === undefined ? {} : { rowsAdded: options.rowsAdded }),
             ...(options.fingerprint === undefined ? {} : { fingerprints: options.fingerprint }),
           },

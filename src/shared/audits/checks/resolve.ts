@@ -70,7 +70,7 @@ export interface ResolveChecksInput {
   readonly checks: readonly unknown[];
   /** The table contract's checks; a request check with the same name replaces one of these. */
   readonly contractChecks?: readonly unknown[];
-  /** Add `row_count >= 1` when no row_count check is given (default true). */
+  /** Add `row_count >= 1` when no row_count check takes its place (default true). */
   readonly defaultChecks?: boolean;
   /** The audit knows the rows its run added: the default row count is then of the batch (`scope: batch`). */
   readonly batchKnown?: boolean;
@@ -80,9 +80,13 @@ export interface ResolveChecksInput {
 export function resolveChecks(input: ResolveChecksInput): ResolvedCheck[] {
   const request = name(parseChecks([...input.checks], 'checks'), 'request');
   const contract = name(parseChecks([...(input.contractChecks ?? [])], 'contract checks'), 'contract');
-  const requested = new Set(request.map((c) => c.name));
-  const all = [...contract.filter((c) => !requested.has(c.name)), ...request];
-  if (input.defaultChecks !== false && !all.some((c) => c.check.type === 'row_count')) {
+  // Names compare without case, as the columns in them do: not_null(A) replaces not_null(a).
+  const requested = new Set(request.map((c) => c.name.toLowerCase()));
+  const all = [...contract.filter((c) => !requested.has(c.name.toLowerCase())), ...request];
+  // The default guards the batch when the audit knows it: only a batch row count replaces it (a
+  // table's row count says nothing about an empty batch appended to it).
+  const replacesDefault = (c: ResolvedCheck) => c.check.type === 'row_count' && (input.batchKnown !== true || c.check.scope === 'batch');
+  if (input.defaultChecks !== false && !all.some(replacesDefault)) {
     const taken = new Set(all.map((c) => c.name));
     let final = 'row_count';
     for (let n = 2; taken.has(final); n++) final = `row_count #${n}`;
