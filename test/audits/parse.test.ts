@@ -14,6 +14,7 @@ import {
   parseChecks,
   resolveChecks,
 } from '../../src/shared/audits/index.js';
+import { normalizeType } from '../../src/shared/audits/run/table-checks.js';
 
 function issuesOf(value: unknown): string[] {
   try {
@@ -223,5 +224,19 @@ describe('contracts and check names', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads the SQL spellings of types in schema checks as Iceberg types', () => {
+    const spellings: Array<[string, string]> = [
+      ['INT8', 'long'],
+      ['int4', 'int'],
+      ['float8', 'double'],
+      ['FLOAT4', 'float'],
+      ['varchar(20)', 'string'],
+      ['Character Varying (3)', 'string'],
+      ['NUMERIC(10, 2)', 'decimal(10, 2)'],
+      ['timestamp with time zone', 'timestamptz'],
+    ];
+    expect(spellings.map(([spelled]) => [spelled, normalizeType(spelled)])).toEqual(spellings);
   });
 });

@@ -69,4 +69,30 @@ describe('Markdown report', () => {
     expect(md).toContain('<details><summary>fused scan 0 (2 checks, 10 ms)</summary>');
     expect(md).not.toContain('#### passed');
   });
+
+  it('keeps numbers\' magnitude and data literal: tiny and huge numbers, HTML, emphasis, backticks in SQL, newlines in names', () => {
+    const odd: AuditReport = {
+      ...report,
+      checks: [
+        {
+          ...base,
+          name: 'min(tiny)\n## injected',
+          type: 'aggregate',
+          status: 'failed',
+          message: 'min is 1e-06 <b>bold</b>',
+          observed: 0.000001,
+          threshold: { max: 0.0000001 },
+          failingCount: null,
+          failingPercent: null,
+          sample: [{ big: 1e300, html: '<img src=x onerror=alert(1)>', emph: '**not bold**' }],
+          sql: 'SELECT 1 AS "```" -- ```',
+        },
+      ],
+    };
+    const md = renderMarkdown(odd);
+    expect(md).toContain('| **FAILED** | min(tiny) ## injected | aggregate | error | 0.000001 | max: 1e-7 |');
+    expect(md).toContain('#### **FAILED**: min(tiny) ## injected\n\nmin is 1e-06 \\<b>bold\\</b>');
+    expect(md).toContain('| 1e+300 | \\<img src=x onerror=alert(1)> | \\*\\*not bold\\*\\* |');
+    expect(md).toContain('````sql\nSELECT 1 AS "```" -- ```\n````');
+  });
 });

@@ -10,20 +10,36 @@ import type { AuditReport, CheckResult, CheckStatus, JsonValue, SampleRow } from
 const LABEL: Readonly<Record<CheckStatus, string>> = { passed: 'passed', failed: '**FAILED**', warned: 'warned', error: '**ERROR**' };
 const MAX_CELL = 80;
 
+/**
+ * A number as people read it: whole numbers up to 10^15 with thousands separators, others with at
+ * most 6 significant digits, so a tiny bound (1e-7) or a huge value (1e300) keeps its magnitude.
+ */
+function numberText(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return value.toLocaleString('en-US');
+  if (!Number.isFinite(value)) return String(value);
+  return String(Number(value.toPrecision(6)));
+}
+
 function text(value: JsonValue | undefined): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : String(Number(value.toFixed(4)));
+  if (typeof value === 'number') return numberText(value);
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Text that renders as itself: Markdown emphasis, links, code and HTML tags are escaped. */
+function literal(value: string): string {
+  return value.replace(/[\\`*[\]<|]/g, (c) => `\\${c}`);
 }
 
 function cell(value: string): string {
   const flat = value.replace(/\s+/g, ' ').trim();
   const short = flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL - 3)}...` : flat;
-  return short.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replaceAll('`', '\\`');
+  return literal(short);
 }
 
-export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
+/** A table of literal cells; the columns listed in `markup` (the status labels) are Markdown already. */
+export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[], markup: readonly number[] = []): string {
+  const line = (cells: readonly string[]) => `| ${cells.map((value, i) => (markup.includes(i) ? value : cell(value))).join(' | ')} |`;
   return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
@@ -48,12 +64,15 @@ function sampleTable(rows: readonly SampleRow[]): string {
   return markdownTable(columns, rows.map((row) => columns.map((c) => (row[c] === null ? 'NULL' : text(row[c])))));
 }
 
+/** SQL in a fence longer than any run of backticks inside it, so the SQL cannot close it. */
 function sqlBlock(summary: string, sql: string): string {
-  return `<details><summary>${summary}</summary>\n\n\`\`\`sql\n${sql}\n\`\`\`\n\n</details>`;
+  const longest = Math.max(0, ...(sql.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `<details><summary>${summary}</summary>\n\n${fence}sql\n${sql}\n${fence}\n\n</details>`;
 }
 
 function section(check: CheckResult, report: AuditReport): string {
-  const parts = [`#### ${LABEL[check.status]}: ${check.name}`, '', check.message];
+  const parts = [`#### ${LABEL[check.status]}: ${cell(check.name)}`, '', literal(check.message.replace(/\s+/g, ' '))];
   if (check.sample.length > 0) {
     const of = check.failingCount !== null && check.failingCount > check.sample.length ? ` of ${check.failingCount.toLocaleString('en-US')}` : '';
     parts.push('', `Failing rows (${check.sample.length}${of}):`, '', sampleTable(check.sample));
@@ -76,6 +95,7 @@ export function renderMarkdown(report: AuditReport): string {
     markdownTable(
       ['status', 'check', 'type', 'severity', 'observed', 'threshold', 'failing', 'time'],
       report.checks.map((c) => [LABEL[c.status], c.name, c.type, c.severity, text(c.observed), threshold(c), failing(c), seconds(c.durationMs)]),
+      [0],
     ),
   ];
   const notPassed = report.checks.filter((c) => c.status !== 'passed');

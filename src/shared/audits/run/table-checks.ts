@@ -86,6 +86,12 @@ export async function runSqlCheck(env: RunEnv, check: SqlCheck): Promise<Evaluat
 const TYPE_ALIASES: Readonly<Record<string, string>> = {
   bigint: 'long',
   int64: 'long',
+  int8: 'long',
+  int4: 'int',
+  int2: 'int',
+  float8: 'double',
+  float4: 'float',
+  char: 'string',
   integer: 'int',
   int32: 'int',
   smallint: 'int',
@@ -110,6 +116,9 @@ export function normalizeType(type: string): string {
   const flat = type.trim().toLowerCase().replace(/\s+/g, ' ');
   const decimal = /^(?:decimal|numeric)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$/.exec(flat);
   if (decimal) return `decimal(${decimal[1]}, ${decimal[2]})`;
+  // A length is not part of an Iceberg string: varchar(20) is a string.
+  const sized = /^(varchar|char|character varying|character)\s*\(\s*\d+\s*\)$/.exec(flat);
+  if (sized) return 'string';
   return TYPE_ALIASES[flat] ?? flat;
 }
 
