@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AUDIT_RESULTS_TABLE, LOADED_FILES_TABLE } from '../shared/audits/index.js';
+import { toFloodgateError } from '../shared/errors/index.js';
 import { TableNotFoundError } from '../shared/lakehouse/errors.js';
 import { TERMINAL_STATUSES, type RunRecord } from '../shared/ledger/index.js';
 import type { Keys } from '../shared/redis/keys.js';
@@ -45,6 +46,8 @@ export interface JanitorReport {
   readonly expiredSnapshots: Array<{ table: string; snapshotsBefore: number; snapshotsAfter: number }>;
   /** What the orphan sweep deleted, when it ran in this pass. */
   orphans?: { filesDeleted: number; bytesDeleted: number; filesTooYoung: number; expiredBefore: string };
+  /** The orphan sweep ran and failed (it is tried again at the next interval). */
+  orphanSweepError?: { code: string; message: string };
 }
 
 /** True when a pass did anything worth a log line. */
@@ -177,7 +180,9 @@ async function sweepOrphans(deps: FleetDeps, redis: Redis, keys: Keys, options: 
     deps.metrics.orphansRemoved(result.filesDeleted, result.bytesDeleted);
     report.orphans = { filesDeleted: result.filesDeleted, bytesDeleted: result.bytesDeleted, filesTooYoung: result.filesTooYoung, expiredBefore: result.expiredBefore };
   } catch (error) {
-    deps.logger.warn({ err: String(error) }, 'removing orphan files failed; the next sweep tries again');
+    const failure = toFloodgateError(error);
+    report.orphanSweepError = { code: failure.code, message: failure.message };
+    deps.logger.warn({ err: failure.message, code: failure.code }, 'removing orphan files failed; the next sweep tries again');
   }
 }
 

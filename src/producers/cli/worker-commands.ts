@@ -136,11 +136,16 @@ export function janitorCommand(): Command {
             `deleted ${report.deletedBranches.length} branch(es)${report.deletedBranches.map((b) => `\n  ${b}`).join('')}`,
             `compacted ${report.compactedTables.length} history table(s)${report.compactedTables.map((c) => `\n  ${c.table}: ${c.filesBefore} files into ${c.filesAfter}`).join('')}`,
             `expired old snapshots of ${report.expiredSnapshots.length} history table(s)${report.expiredSnapshots.map((e) => `\n  ${e.table}: ${e.snapshotsBefore} snapshots → ${e.snapshotsAfter}`).join('')}`,
-            report.orphans === undefined
+            report.orphanSweepError !== undefined
+              ? `orphan sweep FAILED: ${report.orphanSweepError.message}`
+              : report.orphans === undefined
               ? 'orphan sweep: off (FLOODGATE_SNAPSHOT_RETENTION=off, or a backend without it)'
               : `deleted ${report.orphans.filesDeleted} orphan file(s) (${formatBytes(report.orphans.bytesDeleted)}); ${report.orphans.filesTooYoung} younger than FLOODGATE_ORPHAN_MIN_AGE kept`,
           ].join('\n'),
         );
+        if (report.orphanSweepError !== undefined) {
+          throw new FloodgateError('INTERNAL', `the orphan sweep failed (${report.orphanSweepError.code}): ${report.orphanSweepError.message}`);
+        }
       } finally {
         await fleet.close(1000);
         await lakehouse.close();

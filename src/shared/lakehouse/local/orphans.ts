@@ -91,10 +91,13 @@ export async function removeOrphanFiles(deps: OrphanDeps, options: RemoveOrphanF
   const olderThanMs = validAge('olderThanMs', options.olderThanMs ?? DEFAULT_SNAPSHOT_RETENTION_MS);
   const minAgeMs = validAge('minAgeMs', options.minAgeMs ?? DEFAULT_ORPHAN_MIN_AGE_MS);
   const dryRun = options.dryRun === true;
-  const expiredBefore = new Date(now - olderThanMs).toISOString();
   const { signal, onProgress } = options;
-
   onProgress?.({ phase: 'catalog' });
+  // A narrower window given before (`lake expire --older-than 0`) already gave up the history up
+  // to its mark, and its files may be gone: the mark never moves back, so neither does the cutoff.
+  const asked = new Date(now - olderThanMs).toISOString();
+  const mark = await deps.catalog.expiredBefore();
+  const expiredBefore = mark !== undefined && mark > asked ? mark : asked;
   if (!dryRun) await deps.catalog.markExpiredBefore(expiredBefore);
   const retained = await deps.catalog.retainedVersions(expiredBefore);
   const total = retained.metadataLocations.length;
