@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { formatIssues, formatPath } from '../shared/audits/index.js';
 import type { S3Config } from '../shared/config/index.js';
 import { FloodgateError } from '../shared/errors/index.js';
 import {
@@ -57,7 +58,15 @@ export class InvalidRequestError extends FloodgateError {
 export function parseIngestionRequest(input: unknown): IngestionRequest {
   const parsed = ingestionRequestSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new InvalidRequestError(parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+  // Paths as `checks.0.type`, messages worded as for checks files (`expected one of not_null, ...`).
+  const lines = formatIssues(parsed.error, input);
+  throw new InvalidRequestError(
+    parsed.error.issues.map((issue, i) => {
+      const line = lines[i] ?? issue.message;
+      const at = `${formatPath(issue.path)}: `;
+      return { path: issue.path.join('.'), message: line.startsWith(at) ? line.slice(at.length) : line };
+    }),
+  );
 }
 
 /** Enqueues ingestion runs and reads their progress: the library other services embed. */

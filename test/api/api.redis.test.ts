@@ -69,6 +69,9 @@ describe('HTTP API (real Redis)', () => {
     expect(error).toMatchObject({ code: 'INVALID_INPUT', retryable: false });
     expect(error.issues.map((i) => i.path).sort()).toEqual(['', 'checks.0.column', 'mode', 'table']);
     for (const issue of error.issues) expect(issue.message).not.toBe('');
+    // Worded as for checks files.
+    expect(error.issues.find((i) => i.path === 'checks.0.column')?.message).toBe('expected string (the field is missing)');
+    expect(error.issues.find((i) => i.path === 'mode')?.message).toBe('expected one of "append", "replace", got string "upsert"');
     // Two checks of one name, and a where that would leave its parentheses, are refused here too.
     const checks = [
       { type: 'row_count', min: 1, name: 'x' },

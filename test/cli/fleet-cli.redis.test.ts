@@ -88,6 +88,20 @@ describe('floodgate enqueue / runs (CLI, real Redis)', { timeout: 180_000 }, () 
       server.close();
     }
   });
+
+  it("refuses to run the demo on a shared Redis whose queues have workers (they would take its runs), and runs under a prefix of its own", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fg-demo-shared-'));
+    try {
+      const busy = await cli(['demo', '--rows', '20'], { REDIS_URL: redis.url, FLOODGATE_REDIS_PREFIX: h.config.fleet.prefix, FLOODGATE_HOME: undefined }, dir);
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain("worker(s) already serve the queues under FLOODGATE_REDIS_PREFIX");
+      const own = await cli(['--json', 'demo', '--rows', '20'], { REDIS_URL: redis.url, FLOODGATE_REDIS_PREFIX: '{demo-own}', FLOODGATE_HOME: undefined }, dir);
+      expect(own.code, own.stderr).toBe(0);
+      expect((JSON.parse(own.stdout) as { main: Record<string, number> }).main).toEqual({ 'taxi.trips': 20 });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('floodgate demo', { timeout: 180_000 }, () => {
@@ -114,4 +128,5 @@ describe('floodgate demo', { timeout: 180_000 }, () => {
       await fs.rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
 });

@@ -61,6 +61,9 @@ describe('config', () => {
       orphanSweepIntervalMs: null,
     });
     expect(loadConfig({ FLOODGATE_SNAPSHOT_RETENTION: '1d12h' }).fleet.snapshotRetentionMs).toBe(36 * 3_600_000);
+    // "off" would read as "no safety margin at all" for the orphan sweep: 0 says that plainly.
+    expect(() => loadConfig({ FLOODGATE_ORPHAN_MIN_AGE: 'off' })).toThrow(/FLOODGATE_ORPHAN_MIN_AGE: not a duration: "off" .*, or 0/);
+    expect(loadConfig({ FLOODGATE_ORPHAN_MIN_AGE: '0' }).fleet.orphanMinAgeMs).toBe(0);
     expect(() => loadConfig({ FLOODGATE_WAREHOUSE: 's3://lake/wh' })).toThrow(/FLOODGATE_WAREHOUSE: the warehouse is a local folder/);
     expect(loadConfig({ FLOODGATE_WAREHOUSE: '/data/wh' }).lakehouse.warehouse).toBe('/data/wh');
     expect(() => loadConfig({ FLOODGATE_CATALOG_URL: 'postgres://fg:secret@127.0.0.1:notaport/db' })).toThrow(/FLOODGATE_CATALOG_URL: not a valid URL/);

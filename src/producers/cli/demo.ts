@@ -1,8 +1,11 @@
 import path from 'node:path';
+import { Queue, type ConnectionOptions } from 'bullmq';
 import { Command } from 'commander';
 import { DEMO_CHECKS, generateTaxiData } from '../../shared/demo/taxi-data.js';
 import type { RunRecord } from '../../shared/ledger/index.js';
 import { openLakehouse } from '../../shared/lakehouse/open.js';
+import { QUEUE_NAMES } from '../../shared/jobs/index.js';
+import { connectRedis } from '../../shared/redis/connection.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../shared/redis/embedded.js';
 import { startFleet } from '../../workers/fleet.js';
 import { createObservability } from '../../shared/observability/wiring.js';
@@ -53,6 +56,33 @@ function printRun(out: Output, label: string, run: DemoRun): void {
 }
 
 /**
+ * With a shared Redis, workers already serving the fleet's queues under this prefix would take
+ * the demo's runs into their own lakehouse: refused, naming the way out. (Some managed Redis
+ * services refuse CLIENT LIST, which the count needs; then nothing is checked.)
+ */
+async function refuseBusyQueues(redisUrl: string, prefix: string): Promise<void> {
+  const redis = connectRedis(redisUrl, 'producer');
+  redis.on('error', () => undefined);
+  const queue = new Queue(QUEUE_NAMES.write, { connection: redis as unknown as ConnectionOptions, prefix });
+  queue.on('error', () => undefined);
+  let workers = 0;
+  try {
+    workers = await queue.getWorkersCount();
+  } catch {
+    workers = 0;
+  } finally {
+    await queue.close().catch(() => undefined);
+    redis.disconnect();
+  }
+  if (workers > 0) {
+    throw new FloodgateError(
+      'INVALID_INPUT',
+      `${workers} worker(s) already serve the queues under FLOODGATE_REDIS_PREFIX ${prefix} at REDIS_URL, and would take the demo's runs into their own lakehouse: set FLOODGATE_REDIS_PREFIX to one no worker uses (e.g. '{demo}'), or unset REDIS_URL for a private Redis`,
+    );
+  }
+}
+
+/**
  * The whole fleet in one process on the embedded lakehouse: a private Redis unless REDIS_URL
  * is set, producers enqueueing a good and a bad batch of taxi trips, and the three stage workers.
  */
@@ -77,6 +107,8 @@ export function demoCommand(): Command {
         out.progress(`starting a private redis-server under ${path.join(home, 'redis')}...`);
         embedded = await startEmbeddedRedis({ dir: path.join(home, 'redis') });
         redisUrl = embedded.url;
+      } else {
+        await refuseBusyQueues(redisUrl, config.fleet.prefix);
       }
       const lakehouse = await openLakehouse({ ...config.lakehouse, sourceRoots: [...config.lakehouse.sourceRoots, dataDir] });
       try {

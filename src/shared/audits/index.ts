@@ -1,7 +1,7 @@
 /** Audits: checks declared in JSON or YAML, run as SQL at a ref, one scan for the aggregate checks (docs/audits.md). */
 export { AGGREGATE_FUNCTIONS, CHECK_TYPES, SEVERITIES, checkSchema, checksFileSchema, distinctNames } from './checks/schema.js';
 export type { AggregateFunction, Check, CheckOf, CheckType, Severity } from './checks/schema.js';
-export { formatIssues, parseChecks } from './checks/parse.js';
+export { formatIssues, formatPath, parseChecks } from './checks/parse.js';
 export { DEFAULT_ROW_COUNT, deriveName, resolveChecks } from './checks/resolve.js';
 export type { ResolveChecksInput, ResolvedCheck } from './checks/resolve.js';
 export { checksJsonSchema, contractsJsonSchema } from './checks/json-schema.js';

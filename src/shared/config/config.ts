@@ -40,6 +40,18 @@ const durationOrOff = z.string().transform((value, ctx) => {
   }
 });
 
+/** A duration, or 0; not `off` (where "off" would mean no limit at all, say so with 0). */
+const durationOrZero = z.string().transform((value, ctx) => {
+  const text = value.trim();
+  if (text === '0') return 0;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message}, or 0` });
+    return z.NEVER;
+  }
+});
+
 const list = z.string().transform((value) =>
   value
     .split(',')
@@ -85,7 +97,7 @@ const envSchema = z.object({
   FLOODGATE_JANITOR_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   FLOODGATE_HISTORY_COMPACT_FILES: z.coerce.number().int().refine((n) => n === 0 || n >= 2, 'must be 0 (never) or at least 2').default(32),
   FLOODGATE_SNAPSHOT_RETENTION: durationOrOff.default(7 * 86_400_000),
-  FLOODGATE_ORPHAN_MIN_AGE: durationOrOff.default(3 * 86_400_000),
+  FLOODGATE_ORPHAN_MIN_AGE: durationOrZero.default(3 * 86_400_000),
   FLOODGATE_ORPHAN_SWEEP_INTERVAL: durationOrOff.default(3_600_000),
   FLOODGATE_COMPACT_FILES: z.coerce.number().int().refine((n) => n === 0 || n >= 2, 'must be 0 (never) or at least 2').default(64),
   FLOODGATE_API_TOKEN: z
@@ -287,7 +299,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     historyCompactFiles: e.FLOODGATE_HISTORY_COMPACT_FILES,
     compactFiles: e.FLOODGATE_COMPACT_FILES,
     snapshotRetentionMs: e.FLOODGATE_SNAPSHOT_RETENTION,
-    orphanMinAgeMs: e.FLOODGATE_ORPHAN_MIN_AGE ?? 0,
+    orphanMinAgeMs: e.FLOODGATE_ORPHAN_MIN_AGE,
     orphanSweepIntervalMs: e.FLOODGATE_ORPHAN_SWEEP_INTERVAL,
     targetBranch: e.FLOODGATE_TARGET_BRANCH,
   };
