@@ -137,7 +137,7 @@ describe('audit history', () => {
     await publishedRun('r2', { fingerprints: ['x'] }, false);
 
     const again = await audit([check], { fingerprints: ['b', 'c', 'x'], runId: 'r3' });
-    expect(again.checks[0]).toMatchObject({ status: 'failed', failingCount: 1, checkedRows: 3, message: '1 of 3 source files were already published into this table (33.33%)' });
+    expect(again.checks[0]).toMatchObject({ status: 'failed', failingCount: 1, checkedRows: 3, message: '1 of 3 source files was already published into this table (33.33%)' });
     expect(again.checks[0]?.sample).toMatchObject([{ fingerprint: 'b', run_id: 'r1', runs: 1 }]);
 
     const redelivered = await audit([check], { fingerprints: ['a', 'b'], runId: 'r1' });

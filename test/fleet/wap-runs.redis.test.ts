@@ -137,6 +137,21 @@ describe('WAP runs through the three queues (real Redis, local lakehouse)', () =
     expect(process.cwd()).not.toBe(h.backend.dataDir);
   });
 
+  it('knows a file reached through a symlink as the file: one run, and not_already_loaded refuses a second load', async () => {
+    const fs = await import('node:fs/promises');
+    await fs.mkdir(file('real'), { recursive: true });
+    await writeFile(file('real/b.parquet'), trips(10, 300));
+    await fs.symlink(file('real'), file('linked'));
+    const checks = [{ type: 'not_already_loaded' }];
+    const direct = await h.producer.enqueue({ table: 'taxi.links', source: file('real/b.parquet'), checks });
+    const viaLink = await h.producer.enqueue({ table: 'taxi.links', source: file('linked/b.parquet'), checks });
+    expect(viaLink).toMatchObject({ runId: direct.runId, created: false });
+    expect((await h.producer.waitForRun(direct.runId, { timeoutMs: 60_000 })).status).toBe('published');
+    const again = await h.producer.enqueue({ table: 'taxi.links', source: file('linked/b.parquet'), checks, idempotencyKey: 'via-link' });
+    expect((await h.producer.waitForRun(again.runId, { timeoutMs: 60_000 })).status).toBe('audit_failed');
+    expect(await mainRows('taxi.links')).toBe(10);
+  });
+
   it('publishes runs of one table in enqueue order, and runs of other tables alongside', async () => {
     for (let i = 0; i < 4; i++) await writeFile(file(`b${i}.parquet`), trips(10 + i, i * 100));
     const runs = [];

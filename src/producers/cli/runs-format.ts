@@ -16,6 +16,23 @@ export function failedChecksOf(run: RunRecord): FailedCheck[] {
   return checks.filter((c) => c.severity === 'error' && (c.status === 'failed' || c.status === 'error'));
 }
 
+/** The checks of a run's report that warned (a warn-severity check that failed or errored). */
+function warnedChecksOf(run: RunRecord): FailedCheck[] {
+  const checks = (run.report?.['checks'] ?? []) as FailedCheck[];
+  return checks.filter((c) => c.status === 'warned' || (c.status === 'error' && (c as { severity?: string }).severity === 'warn'));
+}
+
+function checkLines(checks: readonly FailedCheck[]): string[] {
+  const lines: string[] = [];
+  for (const check of checks) {
+    const counted = check.failingCount === null || check.failingCount === undefined ? '' : `${check.failingCount} failing: `;
+    lines.push(`  ${check.name} (${check.type ?? '?'}): ${counted}${check.message ?? ''}`);
+    const sample = (check.sample ?? []).slice(0, 5) as Record<string, unknown>[];
+    if (sample.length > 0) lines.push(...formatTable(sample).split('\n').map((l) => `    ${l}`));
+  }
+  return lines;
+}
+
 /** The quarantine branch an audit_failed run kept; undefined when the request had it deleted. */
 function keptBranch(run: RunRecord): string | undefined {
   if (run.status !== 'audit_failed') return undefined;
@@ -37,14 +54,9 @@ export function runDetails(run: RunRecord): string {
   const lines = [runSummaryLine(run), ''];
   lines.push(formatTable(run.history.map((h) => ({ status: h.status, at: h.at, note: h.note ?? '' }))));
   const failed = failedChecksOf(run);
-  if (failed.length > 0) {
-    lines.push('', 'failed checks:');
-    for (const check of failed) {
-      lines.push(`  ${check.name} (${check.type ?? '?'}): ${check.failingCount ?? '?'} failing${check.message === undefined ? '' : `: ${check.message}`}`);
-      const sample = (check.sample ?? []).slice(0, 5) as Record<string, unknown>[];
-      if (sample.length > 0) lines.push(...formatTable(sample).split('\n').map((l) => `    ${l}`));
-    }
-  }
+  if (failed.length > 0) lines.push('', 'failed checks:', ...checkLines(failed));
+  const warned = warnedChecksOf(run);
+  if (warned.length > 0) lines.push('', 'warnings (warn-severity checks that did not pass; they do not block a publish):', ...checkLines(warned));
   return lines.join('\n');
 }
 

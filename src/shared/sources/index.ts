@@ -6,7 +6,7 @@ import type { ImportProgress, SourceFormat } from '../lakehouse/lakehouse.js';
 import { inferFormat } from './format.js';
 import { listLocalFiles } from './local.js';
 import { downloadS3Objects, listS3Objects, s3Uri, type ObjectStore, type S3Object } from './s3.js';
-import type { ResolvedSource } from './types.js';
+import type { ResolvedSource, SourceFile } from './types.js';
 
 export { createS3ObjectStore, parseS3Uri } from './s3.js';
 export type { ObjectStore } from './s3.js';
@@ -89,10 +89,20 @@ export async function listSource(
   options: Pick<ResolveSourceOptions, 'roots' | 'cwd' | 'objectStore' | 'format'>,
 ): Promise<{ files: ListedFile[]; format: SourceFormat }> {
   checkScheme(source);
-  const files: ListedFile[] = source.startsWith('s3://')
-    ? (await listS3Objects(source, options.objectStore(), options.roots)).map(listedObject)
-    : (await listLocalFiles(source, options.roots, options.cwd)).map(({ uri, size, version }) => ({ uri, size, version }));
-  return { files, format: inferFormat(source, files.map((f) => f.uri), options.format) };
+  if (source.startsWith('s3://')) {
+    const files = (await listS3Objects(source, options.objectStore(), options.roots)).map(listedObject);
+    return { files, format: inferFormat(source, files.map((f) => f.uri), options.format) };
+  }
+  const local = await listLocalFiles(source, options.roots, options.cwd);
+  return { files: local.map(localIdentity), format: inferFormat(source, local.map((f) => f.uri), options.format) };
+}
+
+/**
+ * A local file as runs record it: by its real path (symlinks resolved), so one file reached
+ * through a link or another mount of its folder is the same file to `not_already_loaded`.
+ */
+function localIdentity(file: SourceFile): ListedFile {
+  return { uri: file.localPath, size: file.size, version: file.version };
 }
 
 /** Turns a source URI into local files DuckDB can read, after checking it against the allowed roots. */
@@ -121,7 +131,7 @@ export async function resolveSource(source: string, options: ResolveSourceOption
     }
   }
   const files = await listLocalFiles(source, options.roots, options.cwd);
-  requireExpectedFiles(source, files, options.expectedFiles);
+  requireExpectedFiles(source, files.map(localIdentity), options.expectedFiles);
   return {
     files,
     format: inferFormat(source, files.map((f) => f.uri), options.format),

@@ -123,7 +123,8 @@ export async function runNotAlreadyLoaded(env: RunEnv, check: NotAlreadyLoadedCh
       ].join('\n');
       loaded = (await queryRows(env, sql, historyRef)) as SampleRow[];
     }
-    const outcome = failingOutcome({ maxFailing: 0 }, loaded.length, fingerprints.length, 'were already published into this table', {
+    const verb = loaded.length === 1 ? 'was' : 'were';
+    const outcome = failingOutcome({ maxFailing: 0 }, loaded.length, fingerprints.length, `${verb} already published into this table`, {
       unit: 'source file',
     });
     const message = fingerprints.length === 0 ? 'no source fingerprints were given, so nothing can have been loaded before' : outcome.message;
