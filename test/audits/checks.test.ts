@@ -261,6 +261,22 @@ describe('audit checks', () => {
     expect(report.scans[0]?.error).toMatch(/one by one/);
   });
 
+  it('a check on a column of the wrong kind says so: freshness on text, keys of different types', async () => {
+    const report = await runAudit({
+      lakehouse: shop.lakehouse,
+      table: 'shop.orders',
+      ref: 'main',
+      checks: [
+        { type: 'freshness', column: 'status', maxAge: '1d' },
+        { type: 'referential_integrity', column: 'id', to: 'shop.customers', toColumn: 'id' },
+      ],
+      defaultChecks: false,
+    });
+    const [freshness, keys] = report.checks;
+    expect(freshness).toMatchObject({ status: 'error', message: 'freshness needs a date or timestamp column; status is string' });
+    expect(keys).toMatchObject({ status: 'error', message: 'key types differ: id (long) and shop.customers.id (string); compare them in a sql check with an explicit cast' });
+  });
+
   it('fuses every aggregate check into one scan and samples only the failing ones', async () => {
     const report = await runAudit({
       lakehouse: shop.lakehouse,

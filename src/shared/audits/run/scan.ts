@@ -21,6 +21,10 @@ function compile(env: RunEnv, resolved: ResolvedCheck): Compiled | string {
   const names = scanCheckColumns(check);
   const missing = names.filter((name) => resolveColumn(env.columns, name) === undefined);
   if (missing.length > 0) return missingColumnsMessage(env.table, env.label, missing, env.columns);
+  if (check.type === 'freshness') {
+    const type = env.columns.find((c) => c.name === resolveColumn(env.columns, check.column))?.type ?? '';
+    if (!['date', 'timestamp', 'timestamptz'].includes(type)) return `freshness needs a date or timestamp column; ${check.column} is ${type}`;
+  }
   const scan = compileScanCheck(check, {
     col: (name) => ident(resolveColumn(env.columns, name) ?? name),
     typeOf: (name) => env.columns.find((c) => c.name === resolveColumn(env.columns, name))?.type,

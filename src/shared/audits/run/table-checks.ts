@@ -27,6 +27,13 @@ async function sample(env: RunEnv, sql: string): Promise<{ rows: SampleRow[]; no
   }
 }
 
+/** Types that compare without a cast: numbers with numbers, text with text, times with times. */
+function typeFamily(type: string): string {
+  if (/^(int|long|float|double|decimal)/.test(type)) return 'number';
+  if (/^(date|time|timestamp)/.test(type)) return 'time';
+  return type;
+}
+
 export async function runReferentialIntegrity(env: RunEnv, check: ReferentialIntegrityCheck): Promise<Evaluated> {
   const start = performance.now();
   let sql: string | null = null;
@@ -40,6 +47,15 @@ export async function runReferentialIntegrity(env: RunEnv, check: ReferentialInt
     const missingTo = toKeys.filter((k) => resolveColumn(parentColumns, k) === undefined);
     if (missingTo.length > 0) return { error: missingColumnsMessage(check.to, env.label, missingTo, parentColumns), sql, scan: null, durationMs: since(start) };
 
+    const mismatched = keys.flatMap((k, i) => {
+      const childType = env.columns.find((c) => c.name === resolveColumn(env.columns, k))?.type ?? '';
+      const toKey = toKeys[i] ?? '';
+      const parentType = parentColumns.find((c) => c.name === resolveColumn(parentColumns, toKey))?.type ?? '';
+      return typeFamily(childType) === typeFamily(parentType) ? [] : [`${k} (${childType}) and ${check.to}.${toKey} (${parentType})`];
+    });
+    if (mismatched.length > 0) {
+      return { error: `key types differ: ${mismatched.join(', ')}; compare them in a sql check with an explicit cast`, sql, scan: null, durationMs: since(start) };
+    }
     const child = keys.map((k) => `c.${ident(resolveColumn(env.columns, k) as string)}`);
     const parent = toKeys.map((k, i) => `${ident(resolveColumn(parentColumns, k) as string)} AS ${ident(`k${i}`)}`);
     const from = [
