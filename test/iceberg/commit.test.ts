@@ -322,4 +322,19 @@ describe('reading metadata and manifests', () => {
     expect(current.metadata['metadata-log'].map((entry) => entry['metadata-file'])).toEqual(locations.slice(1, 3));
     expect(locations.map((location) => location.split('/').at(-1)!.slice(0, 5))).toEqual(['00000', '00001', '00002', '00003']);
   });
+
+  it('lists at most the newest 100 snapshots in a version, so metadata does not grow with every commit', async () => {
+    const io = memoryIO();
+    let version = await commitSnapshot({ io, metadata: newTable(), metadataLocation: null, operation: 'append', addedFiles: [dataFile('f0', 1)], now: 1_000 });
+    for (let i = 1; i < 105; i++) {
+      version = await commitSnapshot({ io, metadata: version.metadata, metadataLocation: version.metadataLocation, operation: 'append', addedFiles: [dataFile(`f${i}`, 1)], now: 1_000 + i });
+    }
+    const { metadata } = version;
+    expect(metadata.snapshots).toHaveLength(100);
+    expect(metadata.snapshots.map((s) => s['sequence-number'])).toEqual(Array.from({ length: 100 }, (_, i) => i + 6));
+    expect(metadata['snapshot-log'].every((entry) => metadata.snapshots.some((s) => s['snapshot-id'] === entry['snapshot-id']))).toBe(true);
+    expect(currentSnapshot(metadata)?.['sequence-number']).toBe(105);
+    // Every file appended is still live: the current snapshot's manifests carry all of them.
+    expect(await liveDataFiles(io, metadata)).toHaveLength(105);
+  });
 });

@@ -79,3 +79,19 @@ for (const catalog of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('Iceberg interop from Python: a table of many commits', () => {
+  let backend: OpenedBackend;
+  afterEach(async () => backend?.cleanup());
+
+  it('reads every row of a table whose versions list only their newest 100 snapshots', async () => {
+    backend = await openLocal();
+    const source = await writeFile(path.join(backend.dataDir, 'one.parquet'), 'SELECT 1::BIGINT AS id');
+    for (let i = 0; i < 105; i++) await backend.lakehouse.importData({ table: 'many.appends', source, branch: 'main' });
+    const script = await fs.readFile(path.join(REPO_ROOT, 'test', 'local', 'read_published.py'), 'utf8');
+    const published = await runPythonJson<Published>(script, [
+      JSON.stringify({ uri: `sqlite:///${path.join(backend.config.home, 'catalog.db')}`, tables: [{ name: 'many.appends', filter_column: 'id', filter_min: 1 }] }),
+    ]);
+    expect(published.tables['many.appends']).toMatchObject({ rows: 105, sum: 105, duckdb_rows: 105, snapshots: 100 });
+  }, 120_000);
+});

@@ -20,6 +20,7 @@ import {
   writeManifest,
   writeManifestList,
 } from './manifests.js';
+import { capSnapshots } from './expire.js';
 import { metadataDirectory, writeTableMetadata } from './metadata-file.js';
 import { liveEntries } from './scan.js';
 import { currentSchema, currentSnapshot } from './table-metadata.js';
@@ -246,13 +247,13 @@ export async function commitSnapshot(input: CommitSnapshotInput): Promise<{ meta
     io,
     previousLocation: input.metadataLocation,
     now: timestamp,
-    metadata: {
+    metadata: capSnapshots({
       ...base,
       'last-sequence-number': sequenceNumber,
       'current-snapshot-id': snapshotId,
       snapshots: [...base.snapshots, snapshot],
       'snapshot-log': [...base['snapshot-log'], { 'snapshot-id': snapshotId, 'timestamp-ms': timestamp }],
       refs: { ...base.refs, main: { 'snapshot-id': snapshotId, type: 'branch' } },
-    },
+    }),
   });
 }

@@ -34,3 +34,29 @@ export function planExpiry(metadata: TableMetadata, cutoffMs: number, retainLast
     },
   };
 }
+
+/**
+ * How many snapshots a table version lists at most. Without a cap every version would carry every
+ * snapshot made within the retention window, and since the catalog keeps each version's metadata
+ * file for that window too, disk use and the orphan sweep's reading would grow with the square of
+ * the commits (2,000 appends: 2 GB of metadata). Floodgate's own time travel goes through the
+ * catalog's commits, each naming its version, so it needs no older snapshot in the list; other
+ * engines can travel by snapshot id among the newest ones.
+ */
+export const MAX_SNAPSHOTS_PER_VERSION = 100;
+
+/** The version with at most `max` snapshots: the newest, and every one a ref points at. */
+export function capSnapshots(metadata: TableMetadata, max = MAX_SNAPSHOTS_PER_VERSION): TableMetadata {
+  if (metadata.snapshots.length <= max) return metadata;
+  const keep = new Set<number>(Object.values(metadata.refs).map((ref) => ref['snapshot-id']));
+  const newestFirst = [...metadata.snapshots].sort((a, b) => b['sequence-number'] - a['sequence-number'] || b['timestamp-ms'] - a['timestamp-ms']);
+  for (const snapshot of newestFirst) {
+    if (keep.size >= max) break;
+    keep.add(snapshot['snapshot-id']);
+  }
+  return {
+    ...metadata,
+    snapshots: metadata.snapshots.filter((snapshot) => keep.has(snapshot['snapshot-id'])),
+    'snapshot-log': metadata['snapshot-log'].filter((entry) => keep.has(entry['snapshot-id'])),
+  };
+}
