@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { encodeBound, type DataFileInput, type IcebergField, type IcebergPrimitiveType } from '../iceberg/index.js';
@@ -75,6 +76,24 @@ export async function columnStats(
   fields: readonly IcebergField[],
 ): Promise<DataFileInput[]> {
   const list = quoteFileList(files);
+  // The footers are read once into a temporary table, which each column's query then filters:
+  // reading them once per column made wide tables quadratic (1,000 columns: 4.7 s a file).
+  const meta = `fg_footers_${randomUUID().replaceAll('-', '')}`;
+  await connection.run(`CREATE TEMP TABLE ${meta} AS SELECT * FROM parquet_metadata(${list})`);
+  try {
+    return await statsFromFooters(connection, list, meta, files, fields);
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${meta}`);
+  }
+}
+
+async function statsFromFooters(
+  connection: DuckDBConnection,
+  list: string,
+  meta: string,
+  files: readonly string[],
+  fields: readonly IcebergField[],
+): Promise<DataFileInput[]> {
   const selects = fields.map((field) => {
     const lower = boundSql(field.type, 'min', 'stats_min_value') ?? 'NULL';
     const upper = boundSql(field.type, 'max', 'stats_max_value') ?? 'NULL';
@@ -83,7 +102,7 @@ export async function columnStats(
       `sum(num_values)::BIGINT AS vals, sum(stats_null_count)::BIGINT AS nulls, ` +
       `count(*) FILTER (WHERE stats_min_value IS NULL AND coalesce(stats_null_count, -1) <> num_values) AS unknown, ` +
       `${lower} AS lower, ${upper} AS upper ` +
-      `FROM parquet_metadata(${list}) WHERE path_in_schema = ${quoteString(field.name)} GROUP BY file_name`
+      `FROM ${meta} WHERE path_in_schema = ${quoteString(field.name)} GROUP BY file_name`
     );
   });
   const rows = (await connection.runAndReadAll(selects.join(' UNION ALL '))).getRowObjectsJS();
