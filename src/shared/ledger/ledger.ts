@@ -10,7 +10,7 @@ export interface LedgerRedis extends ScriptRedis {
   hgetall(key: string): Promise<Record<string, string>>;
   zrevrangebyscore(key: string, max: string | number, min: string | number, limit: 'LIMIT', offset: number, count: number): Promise<string[]>;
   zremrangebyscore(key: string, min: string | number, max: string | number): Promise<unknown>;
-  pipeline(): { hgetall(key: string): unknown; exec(): Promise<Array<[Error | null, unknown]> | null> };
+  pipeline(): { hgetall(key: string): unknown; hmget(key: string, ...fields: string[]): unknown; exec(): Promise<Array<[Error | null, unknown]> | null> };
 }
 
 export interface ListRunsOptions {
@@ -97,8 +97,23 @@ export class Ledger {
     for (;;) {
       const ids = await this.redis.zrevrangebyscore(this.keys.runsByTime(), '+inf', '-inf', 'LIMIT', offset, page);
       if (ids.length === 0) break;
+      // With a filter, read only each run's table and status first (a record with its audit
+      // report is kilobytes), then the whole records of the matches.
+      let matching = ids;
+      if (options.table !== undefined || options.status !== undefined) {
+        const probe = this.redis.pipeline();
+        for (const id of ids) probe.hmget(this.keys.run(id), 'table', 'status');
+        const fields = (await probe.exec()) ?? [];
+        matching = ids.filter((_, i) => {
+          const [error, values] = fields[i] ?? [null, []];
+          if (error !== null) throw error;
+          // `table` is stored as JSON text, `status` as plain text (see codec.ts).
+          const [table, status] = values as Array<string | null>;
+          return (options.table === undefined || table === JSON.stringify(options.table)) && (options.status === undefined || status === options.status);
+        });
+      }
       const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.hgetall(this.keys.run(id));
+      for (const id of matching) pipeline.hgetall(this.keys.run(id));
       for (const [error, hash] of (await pipeline.exec()) ?? []) {
         if (error !== null) throw error;
         const record = fromHash(hash as Record<string, string>);
