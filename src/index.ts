@@ -13,3 +13,10 @@ export type { IngestionRequest, IngestionRequestInput } from './shared/jobs/inde
 export type { RunError, RunRecord, RunStatus, StatusChange } from './shared/ledger/index.js';
 export { ERROR_CODES, FloodgateError, isFloodgateError } from './shared/errors/index.js';
 export type { ErrorCode } from './shared/errors/index.js';
+
+// The lakehouse and the audits, for services that run checks themselves.
+export { loadConfig } from './shared/config/index.js';
+export { openLakehouse } from './shared/lakehouse/open.js';
+export type { Lakehouse } from './shared/lakehouse/lakehouse.js';
+export { checksJsonSchema, contractsJsonSchema, loadChecksFile, loadContracts, parseChecks, renderMarkdown, runAudit } from './shared/audits/index.js';
+export type { AuditReport, Check, CheckResult } from './shared/audits/index.js';
