@@ -22,13 +22,19 @@ apt_install() {
 
 node_deps() {
   cd "$ROOT"
-  # better-sqlite3 compiles against the local Node headers when no prebuilt binary can be fetched.
-  if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm packages"
+    # better-sqlite3 compiles against the local Node headers when no prebuilt binary can be fetched
+    # (set for this install only: later npm commands would warn about an unknown setting).
+    local nodedir="${npm_config_nodedir:-}"
+    if [ -z "$nodedir" ] && [ -f /usr/include/node/node.h ]; then nodedir=/usr; fi
     # `npm install` follows package-lock.json like `npm ci` (the Dockerfile's), and keeps an
     # existing node_modules instead of deleting it first.
-    npm install --no-audit --no-fund --loglevel=error
+    if [ -n "$nodedir" ]; then
+      npm_config_nodedir="$nodedir" npm install --no-audit --no-fund --loglevel=error
+    else
+      npm install --no-audit --no-fund --loglevel=error
+    fi
   fi
 }
 
