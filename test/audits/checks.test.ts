@@ -277,6 +277,12 @@ describe('audit checks', () => {
     expect(keys).toMatchObject({ status: 'error', message: 'key types differ: id (long) and shop.customers.id (string); compare them in a sql check with an explicit cast' });
   });
 
+  it("refuses a contract whose keyColumns names a column the table lacks, instead of showing other samples", async () => {
+    await expect(
+      runAudit({ lakehouse: shop.lakehouse, table: 'shop.orders', ref: 'main', checks: [], contract: { checks: [], keyColumns: ['id', 'order_nr'] } }),
+    ).rejects.toMatchObject({ code: 'CHECKS_INVALID', message: 'invalid contract of shop.orders: keyColumns[1]: column "order_nr" is not in shop.orders' });
+  });
+
   it('fuses every aggregate check into one scan and samples only the failing ones', async () => {
     const report = await runAudit({
       lakehouse: shop.lakehouse,

@@ -3,6 +3,7 @@ import { TableNotFoundError } from '../../lakehouse/errors.js';
 import type { Lakehouse } from '../../lakehouse/lakehouse.js';
 import { parseTableName } from '../../lakehouse/names.js';
 import { resolveChecks, type ResolvedCheck } from '../checks/resolve.js';
+import { ChecksInvalidError } from '../errors.js';
 import type { Check } from '../checks/schema.js';
 import { isScanCheck } from '../compile/scan-checks.js';
 import type { TableContract } from '../contracts.js';
@@ -109,10 +110,10 @@ export async function runAudit(request: AuditRequest): Promise<AuditReport> {
   const columns = await lakehouse.tableSchema(table, at).catch((error: unknown) => {
     throw isFloodgateError(error) && error.code === 'TABLE_NOT_FOUND' ? new TableNotFoundError(table, request.ref) : error;
   });
-  const keyColumns = (request.contract?.keyColumns ?? [])
-    .map((k) => resolveColumn(columns, k))
-    .filter((k): k is string => k !== undefined)
-    .map(ident);
+  const declaredKeys = request.contract?.keyColumns ?? [];
+  const unknownKeys = declaredKeys.flatMap((k, i) => (resolveColumn(columns, k) === undefined ? [`keyColumns[${i}]: column ${JSON.stringify(k)} is not in ${table}`] : []));
+  if (unknownKeys.length > 0) throw new ChecksInvalidError(`contract of ${table}`, unknownKeys);
+  const keyColumns = declaredKeys.map((k) => ident(resolveColumn(columns, k) as string));
   const env: RunEnv = {
     lakehouse,
     table,
