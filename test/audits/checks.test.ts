@@ -283,6 +283,28 @@ describe('audit checks', () => {
     ).rejects.toMatchObject({ code: 'CHECKS_INVALID', message: 'invalid contract of shop.orders: keyColumns[1]: column "order_nr" is not in shop.orders' });
   });
 
+  it('pattern lengths count a binary column\'s bytes, and a regex on it is an error', async () => {
+    const source = await writeFile(path.join(shop.dataDir, 'blobs.parquet'), "SELECT * FROM (VALUES ('\\xAA\\xBB\\xCC'::BLOB), ('\\x01'::BLOB)) AS t(b)");
+    await shop.lakehouse.importData({ table: 'shop.blobs', source, branch: 'main' });
+    const report = await runAudit({
+      lakehouse: shop.lakehouse,
+      table: 'shop.blobs',
+      ref: 'main',
+      checks: [
+        { type: 'pattern', column: 'b', maxLength: 3, name: 'fits' },
+        { type: 'pattern', column: 'b', maxLength: 2, name: 'too long' },
+        { type: 'pattern', column: 'b', regex: '^a', name: 'regex' },
+      ],
+      defaultChecks: false,
+    });
+    expect(report.checks.map((c) => [c.name, c.status, c.failingCount])).toEqual([
+      ['fits', 'passed', 0],
+      ['too long', 'failed', 1],
+      ['regex', 'error', null],
+    ]);
+    expect(report.checks[2]?.message).toBe("a pattern's regex needs a text column; b is binary (minLength and maxLength alone count its bytes)");
+  });
+
   it('fuses every aggregate check into one scan and samples only the failing ones', async () => {
     const report = await runAudit({
       lakehouse: shop.lakehouse,

@@ -156,8 +156,10 @@ function pattern(check: PatternCheck, env: CompileEnv): ScanCheck {
     ok.push(`regexp_matches(${text}, ${literal(check.regex)})`);
     rules.push(`match /${check.regex}/`);
   }
-  if (check.minLength !== undefined) ok.push(`length(${text}) >= ${check.minLength}`);
-  if (check.maxLength !== undefined) ok.push(`length(${text}) <= ${check.maxLength}`);
+  // A binary value's length is its bytes (as text it would be its escaped form, \xAB per byte).
+  const length = env.typeOf(check.column) === 'binary' ? `octet_length(${c})` : `length(${text})`;
+  if (check.minLength !== undefined) ok.push(`${length} >= ${check.minLength}`);
+  if (check.maxLength !== undefined) ok.push(`${length} <= ${check.maxLength}`);
   if (check.minLength !== undefined || check.maxLength !== undefined) {
     rules.push(`have a length ${describeBounds(check.minLength, check.maxLength)}`);
   }

@@ -21,6 +21,9 @@ function compile(env: RunEnv, resolved: ResolvedCheck): Compiled | string {
   const names = scanCheckColumns(check);
   const missing = names.filter((name) => resolveColumn(env.columns, name) === undefined);
   if (missing.length > 0) return missingColumnsMessage(env.table, env.label, missing, env.columns);
+  if (check.type === 'pattern' && check.regex !== undefined && env.columns.find((c) => c.name === resolveColumn(env.columns, check.column))?.type === 'binary') {
+    return `a pattern's regex needs a text column; ${check.column} is binary (minLength and maxLength alone count its bytes)`;
+  }
   if (check.type === 'freshness') {
     const type = env.columns.find((c) => c.name === resolveColumn(env.columns, check.column))?.type ?? '';
     if (!['date', 'timestamp', 'timestamptz'].includes(type)) return `freshness needs a date or timestamp column; ${check.column} is ${type}`;
