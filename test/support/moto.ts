@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { VENV_BIN } from './paths.js';
+import { recordLeftover } from './leftovers.js';
 import { freePort, waitFor } from './ports.js';
 
 export interface MotoServer {
@@ -17,6 +18,7 @@ export async function startMoto(): Promise<MotoServer> {
   }
   const port = await freePort();
   const child = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  recordLeftover(child.pid);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
