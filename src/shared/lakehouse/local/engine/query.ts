@@ -103,43 +103,11 @@ async function parseSelect(connection: DuckDBConnection, sql: string): Promise<P
   throw new QueryFailedError(`cannot parse the query: ${parsed.error_message ?? 'syntax error'}`);
 }
 
-/**
- * The `namespace.table` names a parsed statement reads, from every table reference in its tree
- * (joins with aliases or USING, subqueries, CTE bodies). One-part names (CTEs, the current
- * schema) and catalog-qualified names are not lakehouse tables and are left out. Identifiers
- * are folded to lower case, as DuckDB matches them.
- */
-export function referencedTables(parsed: ParsedStatement): Array<{ namespace: string; name: string }> {
-  const found = new Map<string, { namespace: string; name: string }>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
-    }
-    if (node === null || typeof node !== 'object') return;
-    const record = node as Record<string, unknown>;
-    if (record['type'] === 'BASE_TABLE' && typeof record['schema_name'] === 'string' && typeof record['table_name'] === 'string') {
-      const catalog = typeof record['catalog_name'] === 'string' ? record['catalog_name'] : '';
-      const namespace = record['schema_name'].toLowerCase();
-      const name = record['table_name'].toLowerCase();
-      if (catalog === '' && namespace !== '') found.set(`${namespace}.${name}`, { namespace, name });
-    }
-    for (const value of Object.values(record)) visit(value);
-  };
-  visit(parsed.statements);
-  return [...found.values()];
-}
-
 /** Table functions a query may call: they make rows from their arguments and read nothing. */
 const PURE_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
 
-/**
- * Refuses a statement that could read anything but lakehouse tables at its ref: a table function
- * that reads files or database state (`read_parquet`, `glob`, `duckdb_settings`, ...), a
- * catalog-qualified name (another commit's views), or a one-part name that is not one of the
- * statement's CTEs (DuckDB would read a file of that name).
- */
-export function refuseOutsideReads(parsed: ParsedStatement): void {
+/** Every table reference (BASE_TABLE, TABLE_FUNCTION) in a statement tree, and the CTE names it defines. */
+function tableReferences(parsed: ParsedStatement): { references: Array<Record<string, unknown>>; ctes: Set<string> } {
   const ctes = new Set<string>();
   const references: Array<Record<string, unknown>> = [];
   const visit = (node: unknown): void => {
@@ -155,6 +123,20 @@ export function refuseOutsideReads(parsed: ParsedStatement): void {
     for (const value of Object.values(record)) visit(value);
   };
   visit(parsed.statements);
+  return { references, ctes };
+}
+
+/**
+ * The `namespace.table` names a parsed statement reads, from every table reference in its tree
+ * (joins with aliases or USING, subqueries, CTE bodies), identifiers folded to lower case as DuckDB
+ * matches them. Refuses a statement that could read anything but lakehouse tables at its ref: a
+ * table function that reads files or database state (`read_parquet`, `glob`, `duckdb_settings`,
+ * ...), a catalog-qualified name (another commit's views), or a one-part name that is not one of
+ * the statement's CTEs (DuckDB would read a file of that name).
+ */
+export function tablesRead(parsed: ParsedStatement): Array<{ namespace: string; name: string }> {
+  const { references, ctes } = tableReferences(parsed);
+  const found = new Map<string, { namespace: string; name: string }>();
   for (const reference of references) {
     if (reference['type'] === 'TABLE_FUNCTION') {
       const fn = reference['function'] as { function_name?: unknown } | undefined;
@@ -168,10 +150,15 @@ export function refuseOutsideReads(parsed: ParsedStatement): void {
     const schema = String(reference['schema_name'] ?? '');
     const table = String(reference['table_name'] ?? '');
     if (catalog !== '') throw new QueryNotAllowedError(`${catalog}.${schema}.${table} is not allowed: name a table as namespace.table`);
-    if (schema === '' && !ctes.has(table.toLowerCase())) {
-      throw new QueryNotAllowedError(`${JSON.stringify(table)} is not a table: name a table as namespace.table`);
+    if (schema === '') {
+      if (!ctes.has(table.toLowerCase())) throw new QueryNotAllowedError(`${JSON.stringify(table)} is not a table: name a table as namespace.table`);
+      continue;
     }
+    const namespace = schema.toLowerCase();
+    const name = table.toLowerCase();
+    found.set(`${namespace}.${name}`, { namespace, name });
   }
+  return [...found.values()];
 }
 
 /** Refuses anything but exactly one SELECT, by DuckDB's own parser and without running it; returns its tree. */
@@ -227,9 +214,7 @@ export async function runReadOnlyQuery(
   signal?: AbortSignal,
 ): Promise<ColumnarResult> {
   return duck.withConnection(async (connection) => {
-    const parsed = await assertSingleSelect(connection, sql);
-    refuseOutsideReads(parsed);
-    const names = referencedTables(parsed);
+    const names = tablesRead(await assertSingleSelect(connection, sql));
     const { commit, tables } = await bind(names);
 
     let views = viewCaches.get(duck);
