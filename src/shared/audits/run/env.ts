@@ -55,6 +55,12 @@ export function resolveColumn(columns: readonly ColumnInfo[], name: string): str
   return folded.length === 1 ? folded[0]?.name : undefined;
 }
 
+/** The type of the table's column `name` (matched as resolveColumn does). */
+export function columnType(columns: readonly ColumnInfo[], name: string): string | undefined {
+  const resolved = resolveColumn(columns, name);
+  return columns.find((c) => c.name === resolved)?.type;
+}
+
 export function missingColumnsMessage(table: string, at: string, missing: readonly string[], columns: readonly ColumnInfo[]): string {
   const list = missing.map((m) => JSON.stringify(m)).join(', ');
   const known = columns.map((c) => c.name).join(', ');

@@ -3,7 +3,7 @@ import { fuseScan, sampleQuery, standaloneScan, valuesOf } from '../compile/plan
 import { compileScanCheck, scanCheckColumns, type ScanCheck, type ScanCheckDef } from '../compile/scan-checks.js';
 import type { SampleRow, ScanResult } from '../report/types.js';
 import { ident } from '../sql.js';
-import { checkErrorMessage, missingColumnsMessage, queryRows, resolveColumn, since, type Evaluated, type RunEnv } from './env.js';
+import { checkErrorMessage, columnType, missingColumnsMessage, queryRows, resolveColumn, since, type Evaluated, type RunEnv } from './env.js';
 
 interface Compiled {
   readonly resolved: ResolvedCheck;
@@ -21,16 +21,17 @@ function compile(env: RunEnv, resolved: ResolvedCheck): Compiled | string {
   const names = scanCheckColumns(check);
   const missing = names.filter((name) => resolveColumn(env.columns, name) === undefined);
   if (missing.length > 0) return missingColumnsMessage(env.table, env.label, missing, env.columns);
-  if (check.type === 'pattern' && check.regex !== undefined && env.columns.find((c) => c.name === resolveColumn(env.columns, check.column))?.type === 'binary') {
+  const typeOf = (name: string) => columnType(env.columns, name);
+  if (check.type === 'pattern' && check.regex !== undefined && typeOf(check.column) === 'binary') {
     return `a pattern's regex needs a text column; ${check.column} is binary (minLength and maxLength alone count its bytes)`;
   }
   if (check.type === 'freshness') {
-    const type = env.columns.find((c) => c.name === resolveColumn(env.columns, check.column))?.type ?? '';
+    const type = typeOf(check.column) ?? '';
     if (!['date', 'timestamp', 'timestamptz'].includes(type)) return `freshness needs a date or timestamp column; ${check.column} is ${type}`;
   }
   const scan = compileScanCheck(check, {
     col: (name) => ident(resolveColumn(env.columns, name) ?? name),
-    typeOf: (name) => env.columns.find((c) => c.name === resolveColumn(env.columns, name))?.type,
+    typeOf,
     now: env.now,
   });
   return { resolved, scan, standalone: standaloneScan(env.tableRef, scan).sql };

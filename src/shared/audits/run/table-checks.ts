@@ -4,7 +4,7 @@ import type { ReferentialIntegrityCheck, SchemaCheck, SqlCheck } from '../checks
 import { failingOutcome, toNumber } from '../compile/outcome.js';
 import type { JsonValue, SampleRow } from '../report/types.js';
 import { and, fragment, ident, subquery, tableRef } from '../sql.js';
-import { checkErrorMessage, missingColumnsMessage, queryRows, resolveColumn, since, type Evaluated, type RunEnv } from './env.js';
+import { checkErrorMessage, columnType, missingColumnsMessage, queryRows, resolveColumn, since, type Evaluated, type RunEnv } from './env.js';
 
 /** Table-level and custom checks: each runs its own query (or none) after the fused scan. */
 
@@ -48,9 +48,9 @@ export async function runReferentialIntegrity(env: RunEnv, check: ReferentialInt
     if (missingTo.length > 0) return { error: missingColumnsMessage(check.to, env.label, missingTo, parentColumns), sql, scan: null, durationMs: since(start) };
 
     const mismatched = keys.flatMap((k, i) => {
-      const childType = env.columns.find((c) => c.name === resolveColumn(env.columns, k))?.type ?? '';
+      const childType = columnType(env.columns, k) ?? '';
       const toKey = toKeys[i] ?? '';
-      const parentType = parentColumns.find((c) => c.name === resolveColumn(parentColumns, toKey))?.type ?? '';
+      const parentType = columnType(parentColumns, toKey) ?? '';
       return typeFamily(childType) === typeFamily(parentType) ? [] : [`${k} (${childType}) and ${check.to}.${toKey} (${parentType})`];
     });
     if (mismatched.length > 0) {
